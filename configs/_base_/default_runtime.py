@@ -1,0 +1,30 @@
+# seglab registers its modules into mmseg's registries on import.
+custom_imports = dict(imports=['seglab'], allow_failed_imports=False)
+default_scope = 'mmseg'
+env_cfg = dict(
+    cudnn_benchmark=True,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+vis_backends = [dict(type='LocalVisBackend')]
+# One-line TensorBoard switch: vis_backends = [dict(type='LocalVisBackend'),
+#                                              dict(type='TensorboardVisBackend')]
+visualizer = dict(
+    type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+log_processor = dict(by_epoch=False)
+log_level = 'INFO'
+load_from = None
+resume = False
+tta_model = dict(type='SegTTAModel')
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    # Atomic saves; the last_checkpoint pointer moves only after a complete write.
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=1000,
+                    max_keep_ckpts=2, save_last=True),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))
+# Exact resume: the random state of the training process travels in the checkpoint.
+custom_hooks = [dict(type='RNGStateHook')]
+randomness = dict(seed=42)

@@ -1,0 +1,1 @@
+"""Registered into mmseg's MODELS on import."""
