@@ -1,0 +1,52 @@
+"""Print the quickstart's results: the per-class IoU table and where everything went."""
+import argparse
+import glob
+import os.path as osp
+import re
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--work-dir', required=True, help='the training work dir')
+    parser.add_argument('--test-log', required=True, help='stdout of tools/test.py')
+    return parser.parse_args()
+
+
+def per_class_table(log_text: str) -> str:
+    """The last 'per class results' table mmseg's IoUMetric printed."""
+    tables = re.findall(r'per class results:\s*\n((?:.*\|.*\n|\+[-+]+\+\n)+)', log_text)
+    if not tables:
+        raise RuntimeError('No per-class table in the test log; see the log for errors.')
+    lines = tables[-1].splitlines()
+    # Drop the log prefix some handlers put before the table rows.
+    return '\n'.join(line[line.find('+') if line.lstrip().startswith('+') else
+                          line.find('|'):] for line in lines)
+
+
+def summary_line(log_text: str) -> str:
+    found = re.findall(r'Iter\(test\) \[\d+/\d+\]\s+(aAcc:.*?)(?:\s+data_time|$)', log_text,
+                       flags=re.M)
+    return found[-1] if found else 'n/a'
+
+
+def main():
+    args = parse_args()
+    with open(args.test_log) as f:
+        text = f.read()
+    checkpoint = open(osp.join(args.work_dir, 'last_checkpoint')).read().strip()
+    pictures = sorted(glob.glob(osp.join(args.work_dir, '**', 'vis_image', '*.png'),
+                                recursive=True))
+    train_logs = sorted(glob.glob(osp.join(args.work_dir, '2*', '2*.log')))
+    print('\n[quickstart] per-class results on the synthetic val split:')
+    print(per_class_table(text))
+    print(f'[quickstart] overall: {summary_line(text)}')
+    print(f'[quickstart] checkpoint:     {checkpoint}')
+    print(f'[quickstart] training log:   {train_logs[0] if train_logs else args.work_dir}')
+    print(f'[quickstart] test log:       {args.test_log}')
+    if pictures:
+        print(f'[quickstart] result picture: {pictures[0]} '
+              f'({len(pictures)} in {osp.dirname(pictures[0])})')
+
+
+if __name__ == '__main__':
+    main()
