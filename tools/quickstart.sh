@@ -20,6 +20,6 @@ echo "[quickstart] training $CONFIG (logs: $WORK_DIR)"
 CHECKPOINT="$(cat "$WORK_DIR/last_checkpoint")"
 echo "[quickstart] evaluating $CHECKPOINT"
 "$PY" tools/test.py "$CONFIG" "$CHECKPOINT" --work-dir "$WORK_DIR/test" \
-    --show-dir vis > "$WORK_DIR.test.log" 2>&1 || {
+    --show-dir "$WORK_DIR/vis" > "$WORK_DIR.test.log" 2>&1 || {
     tail -n 40 "$WORK_DIR.test.log"; echo "[quickstart] evaluation failed; full log: $WORK_DIR.test.log"; exit 1; }
 "$PY" tools/misc/quickstart_summary.py --work-dir "$WORK_DIR" --test-log "$WORK_DIR.test.log"

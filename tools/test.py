@@ -9,6 +9,7 @@ import seglab  # noqa: E402,F401
 from mmengine.runner import Runner  # noqa: E402
 from seglab.utils.dist import setup_cpu_distributed  # noqa: E402
 from seglab.utils.cli import add_common_args, load_config  # noqa: E402
+from seglab.utils.config_checks import explain_build_errors  # noqa: E402
 
 
 def parse_args():
@@ -53,8 +54,9 @@ def main():
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
     setup_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
-    runner.test()
+    with explain_build_errors():
+        runner = Runner.from_cfg(cfg)
+        runner.test()
 
 
 if __name__ == '__main__':

@@ -11,6 +11,7 @@ from mmengine.runner import Runner  # noqa: E402
 from mmseg.registry import RUNNERS  # noqa: E402
 from seglab.utils.dist import setup_cpu_distributed  # noqa: E402
 from seglab.utils.cli import add_common_args, enable_amp, load_config  # noqa: E402
+from seglab.utils.config_checks import explain_build_errors  # noqa: E402
 
 
 def parse_args():
@@ -38,8 +39,10 @@ def main():
         cfg.resume = True
         cfg.load_from = args.resume
     setup_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    runner.train()
+    # An unknown `type` anywhere (model now, dataloaders/hooks lazily) names the closest ones.
+    with explain_build_errors():
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        runner.train()
 
 
 if __name__ == '__main__':

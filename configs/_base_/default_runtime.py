@@ -25,6 +25,12 @@ default_hooks = dict(
                     max_keep_ckpts=2, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
-# Exact resume: the random state of the training process travels in the checkpoint.
-custom_hooks = [dict(type='RNGStateHook')]
+custom_hooks = [
+    # Exact resume: the random state of the training process travels in the checkpoint.
+    dict(type='RNGStateHook'),
+    # Heads' num_classes vs the datasets' classes, checked before the first iteration.
+    dict(type='ClassNumberCheckHook'),
+    # NaN/Inf loss: stop with the term and iteration (AMP: skip, stop after K in a row).
+    dict(type='NonFiniteLossHook', max_consecutive_skips=5),
+]
 randomness = dict(seed=42)

@@ -4,8 +4,9 @@ Applied by ``import seglab`` before anything imports ``mmseg.models``.
 """
 from .mmcv_ops import (has_compiled_mmcv_ops, install_mmcv_ops_fallback,
                        point_sample, sigmoid_focal_loss)
+from .key_report import patch_load_state_dict
 from .safe_load import (UnsafeCheckpointError, allow_mmengine_checkpoint_types,
-                        register_safe_local_loader, safe_torch_load,
+                        register_safe_local_loader, safe_load_url, safe_torch_load,
                         trust_checkpoint)
 
 _applied = False
@@ -19,11 +20,13 @@ def apply() -> None:
     install_mmcv_ops_fallback()
     allow_mmengine_checkpoint_types()
     register_safe_local_loader()
+    patch_load_state_dict()
     _applied = True
 
 
 __all__ = [
     'apply', 'has_compiled_mmcv_ops', 'install_mmcv_ops_fallback', 'point_sample',
     'sigmoid_focal_loss', 'UnsafeCheckpointError', 'allow_mmengine_checkpoint_types',
-    'register_safe_local_loader', 'safe_torch_load', 'trust_checkpoint'
+    'register_safe_local_loader', 'safe_load_url', 'safe_torch_load', 'trust_checkpoint',
+    'patch_load_state_dict'
 ]

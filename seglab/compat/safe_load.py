@@ -97,6 +97,32 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
             f'torch said: {str(err).splitlines()[0]}') from err
 
 
+def safe_load_url(url: str,
+                  model_dir: Optional[str] = None,
+                  map_location: Optional[Any] = None,
+                  progress: bool = True,
+                  check_hash: bool = False,
+                  file_name: Optional[str] = None) -> Any:
+    """mmengine's ``load_url`` (download once to the torch hub cache), loading safely.
+
+    mmengine's version calls ``torch.load`` without ``weights_only``, which follows
+    ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` and older torch defaults; ``torchvision://``,
+    ``open-mmlab://`` and ``http(s)://`` weights all come through here.
+    """
+    from urllib.parse import urlparse
+
+    from torch.hub import HASH_REGEX, download_url_to_file, get_dir
+    model_dir = model_dir or osp.join(get_dir(), 'checkpoints')
+    os.makedirs(model_dir, exist_ok=True)
+    filename = file_name or osp.basename(urlparse(url).path)
+    cached_file = osp.join(model_dir, filename)
+    if not osp.exists(cached_file):
+        match = HASH_REGEX.search(filename) if check_hash else None
+        download_url_to_file(url, cached_file, match.group(1) if match else None,
+                             progress=progress)
+    return safe_torch_load(cached_file, map_location=map_location)
+
+
 def register_safe_local_loader() -> Callable:
     """Route mmengine's local-file loading (load_from, resume, Pretrained) through us."""
     from mmengine.runner.checkpoint import CheckpointLoader
@@ -108,4 +134,7 @@ def register_safe_local_loader() -> Callable:
             raise FileNotFoundError(f'{filename} can not be found.')
         return safe_torch_load(filename, map_location=map_location)
 
+    # load_from_http / load_from_torchvision / load_from_openmmlab look it up at call time.
+    from mmengine.runner import checkpoint
+    checkpoint.load_url = safe_load_url
     return load_from_local

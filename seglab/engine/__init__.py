@@ -1,6 +1,11 @@
-"""Training-engine pieces: crash-safe checkpoints, exact resume."""
+"""Training-engine pieces: crash-safe checkpoints, exact resume, early clear failures."""
 from .atomic_backend import AtomicLocalBackend, atomic_write_bytes
 from .checkpoint_hook import AtomicCheckpointHook
+from .class_number_check_hook import ClassNumberCheckHook
+from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .rng_state_hook import RNGStateHook
 
-__all__ = ['AtomicLocalBackend', 'atomic_write_bytes', 'AtomicCheckpointHook', 'RNGStateHook']
+__all__ = [
+    'AtomicLocalBackend', 'atomic_write_bytes', 'AtomicCheckpointHook', 'ClassNumberCheckHook',
+    'NonFiniteLossError', 'NonFiniteLossHook', 'RNGStateHook'
+]

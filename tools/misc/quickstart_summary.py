@@ -14,7 +14,9 @@ def parse_args():
 
 def per_class_table(log_text: str) -> str:
     """The last 'per class results' table mmseg's IoUMetric printed."""
-    tables = re.findall(r'per class results:\s*\n((?:.*\|.*\n|\+[-+]+\+\n)+)', log_text)
+    # mmengine logs the table as its own record, so a bare log prefix line may sit between.
+    tables = re.findall(r'per class results:\s*\n(?:[^|+\n]*-\s*\n)?((?:.*\|.*\n|.*\+[-+]+\+\n)+)',
+                        log_text)
     if not tables:
         raise RuntimeError('No per-class table in the test log; see the log for errors.')
     lines = tables[-1].splitlines()

@@ -1,5 +1,8 @@
-# Study 004: AdamW lr 1e-4, wd 1e-4, betas (0.9, 0.999); StepLR(20 epochs, x0.5); 20 epochs;
-# gradient clipping at norm 1.0 (AMP: pass --amp on a GPU).
+# Study 004 §III.E: AdamW (lr 1e-4, weight decay 1e-4, betas (0.9, 0.999)), StepLR with step
+# size 20 epochs and gamma 0.5, 20 epochs, gradient clipping at max norm 1.0. As stated, the
+# step at epoch 20 falls after the last epoch, so the LR is constant in practice; we keep the
+# scheduler so a longer run (max_epochs > 20) behaves as the study describes.
+# AMP: not declared (mmengine's AmpOptimWrapper does not build on CPU); pass `--amp` on a GPU.
 optimizer = dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=1e-4)
 optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer,
                      clip_grad=dict(max_norm=1.0, norm_type=2))

@@ -1,4 +1,6 @@
-# Study 003 (FCN): MMSeg's standard FCN schedule, SGD lr 0.01 with poly decay, 20k iterations.
+# Study 003 (FCN): the study states no optimiser or schedule; we use mmseg's standard FCN
+# recipe (configs/_base_/schedules/schedule_20k.py): SGD lr 0.01, momentum 0.9, weight decay
+# 5e-4, poly decay (power 0.9, eta_min 1e-4), 20k iterations, validation every 2k.
 optimizer = dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4)
 optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer, clip_grad=None)
 param_scheduler = [

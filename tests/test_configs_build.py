@@ -1,0 +1,351 @@
+"""Every config in the repository loads, builds its model and computes a finite loss.
+
+Also: each config's dataset, pipeline, evaluator, optimiser, schedulers and hooks resolve in
+the registries; on ``../shared`` the real datasets load a sample through each distinct
+pipeline; the study schedules hold the papers' hyper-parameters; every ``*_cpu-reduced.py``
+config inherits its full-protocol config and keeps its model type, loss and optimiser; the
+study-002 plateau/early-stopping settings behave like Keras' callbacks with the study's
+patience values.
+"""
+import copy
+import glob
+import os
+import os.path as osp
+import tempfile
+
+import pytest
+import torch
+from mmengine.config import Config, ConfigDict
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+
+import mmseg
+from mmseg.registry import (DATASETS, HOOKS, METRICS, MODELS, OPTIM_WRAPPERS, OPTIMIZERS,
+                            PARAM_SCHEDULERS, TRANSFORMS)
+from mmseg.structures import SegDataSample
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG_DIR = osp.join(REPO, 'configs')
+MIM_CONFIGS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'configs')
+
+ALL_CONFIGS = sorted(
+    osp.relpath(p, REPO)
+    for p in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)
+    if '_base_' not in osp.relpath(p, CONFIG_DIR).split(os.sep))
+REDUCED_CONFIGS = [p for p in ALL_CONFIGS if p.endswith('_cpu-reduced.py')]
+
+# Paths the configs use by default (data/...) and where ../shared holds the same data.
+SHARED_DATA = {
+    'data/VOCdevkit/VOC2012': ('data', 'VOCdevkit', 'VOC2012'),
+    'data/camvid': ('data', 'camvid'),
+}
+
+_CFG_CACHE = {}
+
+
+def _load(path: str) -> Config:
+    if path not in _CFG_CACHE:
+        text = open(osp.join(REPO, path)).read()
+        if 'mmseg::' in text and not osp.isdir(MIM_CONFIGS):
+            pytest.skip(f'{path} inherits mmseg:: configs, but this mmseg install has no '
+                        f'{MIM_CONFIGS} (install mmsegmentation from a wheel/PyPI)')
+        _CFG_CACHE[path] = Config.fromfile(osp.join(REPO, path))
+    return _CFG_CACHE[path]
+
+
+def _types(cfg_obj):
+    """Every ``type`` in a (nested) config dict/list, with its path."""
+    found = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if isinstance(node.get('type'), str):
+                found.append((where, node['type']))
+            for key, value in node.items():
+                walk(value, f'{where}.{key}')
+        elif isinstance(node, (list, tuple)):
+            for i, value in enumerate(node):
+                walk(value, f'{where}[{i}]')
+
+    walk(cfg_obj, '')
+    return found
+
+
+def _fake_batch(num_classes: int, size: int = 64, batch: int = 2):
+    """Normalised random images and labels in [0, C) with an ignored (255) band."""
+    gen = torch.Generator().manual_seed(0)
+    inputs = torch.randn(batch, 3, size, size, generator=gen)
+    samples = []
+    for _ in range(batch):
+        label = torch.randint(0, num_classes, (1, size, size), generator=gen)
+        label[:, :4] = 255
+        sample = SegDataSample(metainfo=dict(img_shape=(size, size), pad_shape=(size, size),
+                                             ori_shape=(size, size)))
+        sample.gt_sem_seg = PixelData(data=label)
+        samples.append(sample)
+    return inputs, samples
+
+
+def _model_cfg(cfg: Config) -> ConfigDict:
+    """The config's model without checkpoints: weights are URIs or local files that a user
+    supplies, so building must not depend on them."""
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.pop('pretrained', None)
+    for part in ('backbone', 'decode_head'):
+        if isinstance(model_cfg.get(part), dict):
+            model_cfg[part].pop('init_cfg', None)
+    return model_cfg
+
+
+@pytest.mark.parametrize('path', ALL_CONFIGS)
+def test_config_builds_model(path):
+    """Every config's model builds (on the meta device: no memory, no init; fast)."""
+    cfg = _load(path)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    with torch.device('meta'):
+        model = MODELS.build(_model_cfg(cfg))
+    assert sum(p.numel() for p in model.parameters()) > 0
+
+
+def _forward_cases():
+    """Reduced (CPU-run) configs and the quickstart in the default suite; the full-protocol
+    configs (ResNet-50 FCNs at dilation 8 take seconds per forward on CPU) in the slow one."""
+    cases = []
+    for path in ALL_CONFIGS:
+        light = path in REDUCED_CONFIGS or path.startswith(osp.join('configs', 'quickstart'))
+        cases.append(path if light else pytest.param(path, marks=pytest.mark.slow))
+    return cases
+
+
+@pytest.mark.parametrize('path', _forward_cases())
+def test_config_forward_and_loss(path):
+    """The model predicts logits for every class at input size and its training losses are
+    finite (each loss of the config meets the head it is configured on)."""
+    cfg = _load(path)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    model = MODELS.build(_model_cfg(cfg))
+    num_classes = model.decode_head.num_classes
+    inputs, samples = _fake_batch(num_classes)
+    torch.manual_seed(0)
+    model.train()
+    losses = model.loss(inputs, samples)
+    assert any('loss' in name for name in losses), f'{path}: no loss in {list(losses)}'
+    for name, value in losses.items():
+        if 'loss' in name:
+            total = sum(value) if isinstance(value, (list, tuple)) else value
+            assert torch.isfinite(total).all(), f'{path}: {name} = {total}'
+    model.eval()
+    with torch.no_grad():
+        (pred, ) = model.predict(inputs[:1], samples[:1])
+    shape = tuple(pred.seg_logits.data.shape)
+    assert shape == (num_classes, 64, 64), f'{path}: logits {shape}, want ({num_classes}, 64, 64)'
+
+
+@pytest.mark.parametrize('path', ALL_CONFIGS)
+def test_config_data_and_schedule_resolve(path):
+    """Dataset, transforms, evaluator, optimiser, schedulers and hooks are registered names;
+    transforms build; the optimiser wrapper builds on a toy module."""
+    cfg = _load(path)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    registries = [
+        ('train_dataloader.dataset', DATASETS), ('val_dataloader.dataset', DATASETS),
+        ('val_evaluator', METRICS), ('test_evaluator', METRICS),
+        ('param_scheduler', PARAM_SCHEDULERS), ('custom_hooks', HOOKS),
+        ('default_hooks', HOOKS),
+    ]
+    for field, registry in registries:
+        node = cfg
+        for key in field.split('.'):
+            node = node.get(key) if node is not None else None
+        if node is None:
+            continue
+        top = node if isinstance(node, (list, tuple)) else [node]
+        for item in top:
+            if isinstance(item, dict) and 'type' in item and isinstance(item['type'], str):
+                assert registry.get(item['type']) is not None, \
+                    f'{path}: {field} type {item["type"]!r} is not registered'
+            elif isinstance(item, dict) and field == 'default_hooks':
+                for hook in item.values():
+                    if hook:
+                        assert HOOKS.get(hook['type']) is not None, \
+                            f'{path}: hook {hook["type"]!r} is not registered'
+    for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = cfg.get(split, {}).get('dataset')
+        while dataset is not None and 'dataset' in dataset:  # RepeatDataset & co.
+            dataset = dataset['dataset']
+        for transform in (dataset or {}).get('pipeline', []):
+            TRANSFORMS.build(copy.deepcopy(transform))
+    assert OPTIMIZERS.get(cfg.optim_wrapper.optimizer.type) is not None
+    assert OPTIM_WRAPPERS.get(cfg.optim_wrapper.get('type', 'OptimWrapper')) is not None
+    from mmengine.optim import build_optim_wrapper
+    build_optim_wrapper(torch.nn.Conv2d(3, 4, 3), copy.deepcopy(cfg.optim_wrapper))
+
+
+def _datasets_on_shared(shared):
+    """One (config, split, dataset cfg) per distinct dataset config that ../shared can serve."""
+    seen, cases = set(), []
+    for path in ALL_CONFIGS:
+        if 'mmseg::' in open(osp.join(REPO, path)).read() and not osp.isdir(MIM_CONFIGS):
+            continue
+        cfg = _load(path)
+        for split in ('train_dataloader', 'val_dataloader'):
+            dataset = copy.deepcopy(cfg.get(split, {}).get('dataset'))
+            if dataset is None or dataset.get('data_root') not in SHARED_DATA:
+                continue
+            key = ConfigDict(dataset).pretty_text
+            if key in seen:
+                continue
+            seen.add(key)
+            dataset['data_root'] = osp.join(shared, *SHARED_DATA[dataset['data_root']])
+            cases.append((path, split, dataset))
+    return cases
+
+
+def test_real_datasets_load_through_each_pipeline(shared_dir, tmp_path, monkeypatch):
+    """Every distinct VOC-8 / CamVid dataset config loads a real sample from ../shared."""
+    monkeypatch.chdir(tmp_path)  # any cache a dataset writes stays out of the tree
+    init_default_scope('mmseg')
+    cases = _datasets_on_shared(shared_dir)
+    if not cases:
+        pytest.skip('no config uses data/VOCdevkit/VOC2012 or data/camvid')
+    for path, split, dataset_cfg in cases:
+        dataset = DATASETS.build(dataset_cfg)
+        assert len(dataset) > 0, f'{path} {split}: empty dataset'
+        sample = dataset[0]
+        label = sample['data_samples'].gt_sem_seg.data
+        num_classes = len(dataset.metainfo['classes'])
+        values = set(torch.unique(label).tolist()) - {255}
+        assert values and max(values) < num_classes, \
+            f'{path} {split}: label values {sorted(values)} for {num_classes} classes'
+        img = sample['inputs']
+        assert img.shape[-2:] == label.shape[-2:], f'{path} {split}: image/label size differ'
+
+
+# The papers' hyper-parameters (texts in ../shared/papers/), as the schedules must hold them.
+PAPER_SCHEDULES = {
+    # study 000 §4.3
+    'schedule_adamw-const_30e.py': dict(optimizer=('AdamW', 2e-4, 1e-4), epochs=30),
+    # study 001 Table I (momentum 0.9)
+    'schedule_sgd-0.1_210e.py': dict(optimizer=('SGD', 0.1, None), momentum=0.9, epochs=210),
+    # study 002 §5.2
+    'schedule_adam-plateau_100e.py': dict(optimizer=('Adam', 1e-3, None)),
+    # study 004 §III.E
+    'schedule_adamw-step_20e.py': dict(optimizer=('AdamW', 1e-4, 1e-4), epochs=20,
+                                       betas=(0.9, 0.999), clip=1.0, step=(20, 0.5)),
+}
+
+
+@pytest.mark.parametrize('name', sorted(PAPER_SCHEDULES))
+def test_schedules_hold_the_papers_hyperparameters(name):
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, '_base_', 'schedules', name))
+    want = PAPER_SCHEDULES[name]
+    opt = cfg.optim_wrapper.optimizer
+    kind, lr, wd = want['optimizer']
+    assert (opt.type, opt.lr) == (kind, lr)
+    if wd is not None:
+        assert opt.weight_decay == wd
+    if 'momentum' in want:
+        assert opt.momentum == want['momentum']
+    if 'epochs' in want:
+        assert cfg.train_cfg.type == 'EpochBasedTrainLoop'
+        assert cfg.train_cfg.max_epochs == want['epochs']
+    if 'betas' in want:
+        assert tuple(opt.betas) == want['betas']
+    if 'clip' in want:
+        assert cfg.optim_wrapper.clip_grad.max_norm == want['clip']
+    if 'step' in want:
+        (sched, ) = cfg.param_scheduler
+        assert (sched.type, sched.step_size, sched.gamma) == ('StepLR', *want['step'])
+
+
+def _full_config_of(reduced: str) -> str:
+    return reduced.replace('_cpu-reduced.py', '.py')
+
+
+@pytest.mark.parametrize('path', REDUCED_CONFIGS)
+def test_reduced_configs_inherit_their_full_protocol(path):
+    """A reduced config is its full config plus overrides of size/budget only: same model
+    type, encoder type, loss, optimiser type and learning rate."""
+    full_path = _full_config_of(path)
+    assert osp.isfile(osp.join(REPO, full_path)), f'{path}: no full config {full_path}'
+    text = open(osp.join(REPO, path)).read()
+    assert osp.basename(full_path) in text, f'{path} must inherit {osp.basename(full_path)}'
+    reduced, full = _load(path), _load(full_path)
+    assert reduced.model.type == full.model.type
+    assert reduced.model.backbone.type == full.model.backbone.type
+    assert reduced.model.decode_head.type == full.model.decode_head.type
+    # The loss is the object of the studies: it must not change (frequency vectors may).
+    loss_r, loss_f = (c.model.decode_head.loss_decode for c in (reduced, full))
+    assert [t for _, t in _types(loss_r)] == [t for _, t in _types(loss_f)]
+    assert reduced.optim_wrapper.optimizer.type == full.optim_wrapper.optimizer.type
+    assert reduced.optim_wrapper.optimizer.lr == full.optim_wrapper.optimizer.lr
+
+
+def test_plateau_and_early_stopping_follow_keras_patience(tmp_path):
+    """Study 002 (Keras): LR x0.5 after 2 validations without improvement (min 1e-6), stop
+    after 20. Run the schedule's scheduler and an EarlyStoppingHook as the configs set them
+    on a toy model whose 'mIoU' is scripted: 10, 20, then flat."""
+    from mmengine.evaluator import BaseMetric
+    from mmengine.hooks import Hook
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner
+
+    sched_cfg = Config.fromfile(
+        osp.join(CONFIG_DIR, '_base_', 'schedules', 'schedule_adam-plateau_100e.py'))
+    early = [h for path in ALL_CONFIGS if '002_transfer' in path
+             for h in _load(path).get('custom_hooks', []) if h['type'] == 'EarlyStoppingHook']
+    early = copy.deepcopy(early[0]) if early else dict(
+        type='EarlyStoppingHook', monitor='mIoU', rule='greater', patience=20, min_delta=1e-6)
+    assert early['patience'] == 20
+
+    class Toy(BaseModel):
+
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Linear(1, 1)
+
+        def forward(self, inputs, data_samples=None, mode='tensor'):
+            out = self.w(inputs.float().view(-1, 1))
+            return dict(loss=out.pow(2).mean()) if mode == 'loss' else [0.0] * len(out)
+
+    scores = [10.0, 20.0] + [20.0] * 40
+
+    class ScriptedMetric(BaseMetric):
+        calls = 0
+
+        def process(self, data_batch, data_samples):
+            self.results.append(0)
+
+        def compute_metrics(self, results):
+            ScriptedMetric.calls += 1
+            return dict(mIoU=scores[ScriptedMetric.calls - 1])
+
+    lrs = []
+
+    class RecordLR(Hook):
+
+        def before_train_epoch(self, runner):
+            lrs.append(runner.optim_wrapper.get_lr()['lr'][0])
+
+    data = [dict(inputs=torch.ones(1))] * 2
+    loader = dict(dataset=data, batch_size=2, collate_fn=dict(type='default_collate'),
+                  sampler=dict(type='DefaultSampler', shuffle=False))
+    runner = Runner(
+        model=Toy(), work_dir=str(tmp_path), default_scope='mmseg',
+        train_dataloader=loader, val_dataloader=loader, val_evaluator=[ScriptedMetric()],
+        optim_wrapper=dict(optimizer=dict(sched_cfg.optim_wrapper.optimizer)),
+        param_scheduler=sched_cfg.param_scheduler,
+        train_cfg=dict(by_epoch=True, max_epochs=40, val_interval=1), val_cfg=dict(),
+        custom_hooks=[RecordLR(), early],
+        default_hooks=dict(checkpoint=None, logger=dict(type='LoggerHook', interval=1000)))
+    runner.train()
+    # Best at epoch 2; epochs 3 and 4 do not improve -> halve before epoch 5, then every
+    # two epochs (Keras resets its wait counter after a reduction) down to 1e-6.
+    expected = [1e-3] * 4
+    lr = 1e-3
+    while len(expected) < len(lrs):
+        lr = max(lr * 0.5, 1e-6)
+        expected += [lr, lr]
+    assert lrs == pytest.approx(expected[:len(lrs)])
+    # Early stopping: 20 validations without improvement after the best (epoch 2).
+    assert runner.epoch == 22, f'stopped after epoch {runner.epoch}'

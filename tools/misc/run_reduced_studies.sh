@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Run the reduced-budget (CPU) protocols of the five studies, one training at a time, and
+# collect each study's table with tools/analysis_tools/compare_runs.py.
+#
+#   bash tools/misc/run_reduced_studies.sh [--dry-run] [RUN ...]
+#
+# RUN: a run name from the list below (e.g. 000-mnv2-pretrained), or a study prefix (000,
+# 001, ...); default: every run, in the priority order below. A run whose work dir already
+# holds `wall_time.txt` is skipped (delete the folder to redo it). Work dirs:
+# ${WORK_ROOT:-work_dirs/studies}/<run>/. Each run's wall-clock seconds go to
+# <run>/wall_time.txt, its console log to <run>/console.log.
+#
+# Data: the configs read data/VOCdevkit/VOC2012 and data/camvid. Link your copies, e.g.
+#   mkdir -p data && ln -s /path/to/VOCdevkit data/VOCdevkit && ln -s /path/to/camvid data/camvid
+# The MobileNetV2 ImageNet weights are converted once into ${MNV2_CKPT} (see below).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+PY="${PY:-$ROOT/.venv/bin/python}"
+WORK_ROOT="${WORK_ROOT:-work_dirs/studies}"
+SHARED="${SEGLAB_SHARED:-$(dirname "$ROOT")/shared}"
+MNV2_SRC="${MNV2_SRC:-$SHARED/weights/mobilenet_v2_imagenet.pt}"
+MNV2_CKPT="${MNV2_CKPT:-checkpoints/mobilenet_v2_imagenet_mmseg.pth}"
+DRY_RUN=0
+if [ "${1:-}" = "--dry-run" ]; then DRY_RUN=1; shift; fi
+
+# name | config (priority order: issue 7)
+RUNS="
+000-mnv2-pretrained|configs/000_voc8-unet/unet-mobilenetv2_1xb4-30e_voc8-256x256_cpu-reduced.py
+000-mnv2-scratch|configs/000_voc8-unet/unet-mobilenetv2-scratch_1xb4-30e_voc8-256x256_cpu-reduced.py
+000-unet-scratch|configs/000_voc8-unet/unet_1xb4-30e_voc8-256x256_cpu-reduced.py
+001-segnet-camvid|configs/001_segnet-residual/segnet_1xb4-210e_camvid-360x480_cpu-reduced.py
+001-segnet-residual-camvid|configs/001_segnet-residual/segnet-residual_1xb4-210e_camvid-360x480_cpu-reduced.py
+003-fcn-ce-voc8|configs/003_cdfl/fcn-d8-dropout_1xb4-20k_voc8-256x256_ce_cpu-reduced.py
+003-fcn-cdfl-w0.01-voc8|configs/003_cdfl/fcn-d8-dropout_1xb4-20k_voc8-256x256_cdfl-w0.01_cpu-reduced.py
+004-attunet-ce-only-camvid|configs/004_loss-weighting/attention-unet_1xb4-20e_camvid-360x480_ce-only_cpu-reduced.py
+004-attunet-dice-dominant-camvid|configs/004_loss-weighting/attention-unet_1xb4-20e_camvid-360x480_dice-dominant_cpu-reduced.py
+004-attunet-equal-camvid|configs/004_loss-weighting/attention-unet_1xb4-20e_camvid-360x480_equal_cpu-reduced.py
+002-mnv2-light-pretrained-camvid|configs/002_transfer/mobilenetv2-light_1xb32-100e_camvid-360x480_cpu-reduced.py
+002-mnv2-light-scratch-camvid|configs/002_transfer/mobilenetv2-light-scratch_1xb32-100e_camvid-360x480_cpu-reduced.py
+"
+
+selected() {  # is run $1 selected by the command line (no RUN argument: all)?
+    [ "${#ARGS[@]}" -eq 0 ] && return 0
+    local arg
+    for arg in "${ARGS[@]}"; do
+        case "$1" in "$arg"|"$arg"-*) return 0 ;; esac
+    done
+    return 1
+}
+ARGS=("$@")
+
+if [ ! -f "$MNV2_CKPT" ] && [ "$DRY_RUN" -eq 0 ]; then
+    mkdir -p "$(dirname "$MNV2_CKPT")"
+    "$PY" tools/model_converters/mobilenet_v2_to_mmseg.py "$MNV2_SRC" "$MNV2_CKPT"
+fi
+
+for line in $RUNS; do
+    name="${line%%|*}"
+    config="${line#*|}"
+    selected "$name" || continue
+    work="$WORK_ROOT/$name"
+    cmd=("$PY" tools/train.py "$config" --work-dir "$work")
+    if [ "$DRY_RUN" -eq 1 ]; then echo "${cmd[*]}"; continue; fi
+    if [ -f "$work/wall_time.txt" ]; then echo "== $name: done ($(cat "$work/wall_time.txt") s), skipped"; continue; fi
+    mkdir -p "$work"
+    echo "== $name: $config"
+    start=$(date +%s)
+    "${cmd[@]}" > "$work/console.log" 2>&1 || { echo "!! $name failed, see $work/console.log"; tail -n 20 "$work/console.log"; continue; }
+    echo $(( $(date +%s) - start )) > "$work/wall_time.txt"
+    echo "== $name: $(cat "$work/wall_time.txt") s"
+done
