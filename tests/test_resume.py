@@ -113,6 +113,7 @@ def test_kill_then_resume_matches_uninterrupted_run(synthetic_voc_root, referenc
     assert any(not torch.equal(earlier[k], reference[k]) for k in reference)
 
 
+@pytest.mark.slow
 def test_resume_without_rng_state_diverges(synthetic_voc_root, reference_run, tmp_path):
     """Negative control: without RNGStateHook the augmentation/dropout stream differs."""
     work_dir = str(tmp_path / 'no_rng')
@@ -124,9 +125,11 @@ def test_resume_without_rng_state_diverges(synthetic_voc_root, reference_run, tm
     assert any(not torch.equal(resumed[k], reference[k]) for k in reference)
 
 
-def _epoch_cfg(voc_root, work_dir, max_epochs):
+def _epoch_cfg(voc_root, work_dir, max_epochs, num_workers=0):
     from mmengine.config import Config
     cfg = Config.fromfile(SMOKE_CONFIG)
+    # Non-persistent workers restart every epoch from mmengine's fixed per-worker seeds.
+    cfg.train_dataloader.num_workers = num_workers
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = voc_root
     cfg.train_dataloader.sampler = dict(type='DefaultSampler', shuffle=True)
@@ -148,12 +151,15 @@ def _train_in_process(cfg, resume=False):
     return runner
 
 
-def test_epoch_based_resume_matches_uninterrupted_run(synthetic_voc_root, tmp_path):
+@pytest.mark.parametrize('num_workers', [0, pytest.param(2, marks=pytest.mark.slow)])
+def test_epoch_based_resume_matches_uninterrupted_run(synthetic_voc_root, tmp_path,
+                                                      num_workers):
     full = str(tmp_path / 'full')
-    _train_in_process(_epoch_cfg(synthetic_voc_root, full, 2))
+    _train_in_process(_epoch_cfg(synthetic_voc_root, full, 2, num_workers))
     part = str(tmp_path / 'part')
-    _train_in_process(_epoch_cfg(synthetic_voc_root, part, 1))  # stops after epoch_1.pth
-    runner = _train_in_process(_epoch_cfg(synthetic_voc_root, part, 2), resume=True)
+    _train_in_process(_epoch_cfg(synthetic_voc_root, part, 1, num_workers))  # epoch_1.pth
+    runner = _train_in_process(_epoch_cfg(synthetic_voc_root, part, 2, num_workers),
+                               resume=True)
     assert runner.epoch == 2
     resumed, meta = final_state(part, 'epoch_2.pth')
     reference, _ = final_state(full, 'epoch_2.pth')

@@ -85,7 +85,7 @@ class NonFiniteLossHook(Hook):
         iteration = runner.iter + 1
         terms = ', '.join(bad) if bad else 'on another rank'
         if not skip:
-            raise NonFiniteLossError(
+            self._fail(
                 f'Non-finite loss at iteration {iteration}: {terms}. Training stopped before '
                 f'the optimizer step, so the weights are still finite'
                 f'{self._last_checkpoint_note(runner)}. Usual causes: a learning rate too '
@@ -99,13 +99,19 @@ class NonFiniteLossHook(Hook):
             f'step ({self.consecutive_skips}/{self.max_consecutive_skips} in a row).',
             logger='current', level=logging.WARNING)
         if self.consecutive_skips >= self.max_consecutive_skips:
-            raise NonFiniteLossError(
+            self._fail(
                 f'{self.consecutive_skips} consecutive non-finite losses (last at iteration '
                 f'{iteration}: {terms}); stopping. The AMP loss scale cannot fix a loss that '
                 f'is NaN in the forward pass: lower the learning rate, check the labels and '
                 f'loss weights, or train in fp32 to get the first failing term'
                 f'{self._last_checkpoint_note(runner)}. Raise '
                 f'NonFiniteLossHook.max_consecutive_skips to tolerate more.')
+
+    @staticmethod
+    def _fail(message: str) -> None:
+        # Into the run's log file too, not only the traceback on stderr.
+        print_log(message, logger='current', level=logging.ERROR)
+        raise NonFiniteLossError(message)
 
     def _wrap_step(self, optim_wrapper) -> None:
         """Make ``optim_wrapper.step`` a no-op for flagged iterations."""

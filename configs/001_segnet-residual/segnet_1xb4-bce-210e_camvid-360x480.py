@@ -1,0 +1,22 @@
+# Study 001 (../shared/papers/001_*.txt). SegNet of the same depth as SegNet-residual (3 stages, 64/128/256;
+# max-pooling indices reused by max-unpooling), the study's baseline.
+# Data: CamVid 11 classes (SegNet's benchmark); loss: balanced CE (§II.D eq. 1-2), beta from the batch (HED rule); SGD lr 0.1, momentum 0.9, 210 epochs (Table I). Batch size is not
+# stated by the study: 4.
+_base_ = [
+    '../_base_/models/segnet.py',
+    '../_base_/datasets/camvid.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_sgd-0.1_210e.py',
+]
+num_classes = 11
+model = dict(
+    decode_head=dict(num_classes=num_classes, loss_decode=dict(type='BalancedCELoss', beta='auto', background_index=0)))
+train_dataloader = dict(batch_size=4)
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
+test_evaluator = val_evaluator
+
+# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
+default_hooks = dict(
+    logger=dict(interval=10, log_metric_by_epoch=True),
+    checkpoint=dict(by_epoch=True, interval=5, max_keep_ckpts=1, save_last=True))
+log_processor = dict(by_epoch=True)

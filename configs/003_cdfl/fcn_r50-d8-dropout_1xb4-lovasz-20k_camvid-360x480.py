@@ -1,0 +1,16 @@
+# Study 003 (../shared/papers/003_*.txt): FCN with dropout (R50-D8 + MCDropoutFCNHead), loss:
+# Lovasz-softmax (Berman et al.), mmseg's LovaszLoss.
+# Data: CamVid, runnable here. Schedule: not stated by the study; mmseg's FCN recipe
+# (SGD 0.01, poly, 20k iterations).
+_base_ = [
+    '../_base_/models/fcn_dropout.py',
+    '../_base_/datasets/camvid.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_sgd-poly_20k.py',
+]
+num_classes = 11
+model = dict(
+    decode_head=dict(num_classes=num_classes, loss_decode=dict(type='LovaszLoss', loss_type='multi_class', per_image=False, reduction='none')))
+train_dataloader = dict(batch_size=4)
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
+test_evaluator = val_evaluator

@@ -1,0 +1,16 @@
+# Study 003 (../shared/papers/003_*.txt): FCN with dropout (R50-D8 + MCDropoutFCNHead), loss:
+# softmax focal loss (eq. 3), gamma 2, alpha 0.75 (the study's values, §III.C).
+# Data: mmseg's Cityscapes (19 classes, 512x1024 crops). Schedule: not stated by the study; mmseg's FCN recipe
+# (SGD 0.01, poly, 20k iterations).
+_base_ = [
+    '../_base_/models/fcn_dropout.py',
+    'mmseg::_base_/datasets/cityscapes.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_sgd-poly_20k.py',
+]
+num_classes = 19
+model = dict(
+    decode_head=dict(num_classes=num_classes, loss_decode=dict(type='SoftmaxFocalLoss', gamma=2.0, alpha=0.75)))
+train_dataloader = dict(batch_size=8)
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
+test_evaluator = val_evaluator

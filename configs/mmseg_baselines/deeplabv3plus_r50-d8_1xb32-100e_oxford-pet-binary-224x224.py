@@ -1,0 +1,26 @@
+# MMSeg's own deeplabv3plus_r50-d8 (its _base_ model file, unchanged but for BN instead of SyncBN) with
+# study 002's dataset, schedule and loss, to compare seglab's models against MMSeg.
+# ImageNet weights: mmseg's open-mmlab:// URI; offline, --cfg-options model.pretrained=/path
+# (or model.pretrained=None to train from scratch).
+_base_ = [
+    'mmseg::_base_/models/deeplabv3plus_r50-d8.py',
+    '../_base_/datasets/oxford_pet.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_adam-plateau_100e.py',
+]
+num_classes = 2
+norm_cfg = dict(type='BN', requires_grad=True)  # one process: no SyncBN
+model = dict(
+    data_preprocessor=dict(size=(224, 224)),
+    backbone=dict(norm_cfg=norm_cfg),
+    decode_head=dict(num_classes=num_classes, norm_cfg=norm_cfg,
+                     loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, avg_non_ignore=True)),
+    auxiliary_head=dict(num_classes=num_classes, norm_cfg=norm_cfg,
+                        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, avg_non_ignore=True, loss_weight=0.4)))
+train_dataloader = dict(batch_size=32)
+
+# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
+default_hooks = dict(
+    logger=dict(interval=10, log_metric_by_epoch=True),
+    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
+log_processor = dict(by_epoch=True)

@@ -1,0 +1,26 @@
+# MMSeg's own fcn_r50-d8 (its _base_ model file, unchanged but for BN instead of SyncBN) with
+# study 004's dataset, schedule and loss, to compare seglab's models against MMSeg.
+# ImageNet weights: mmseg's open-mmlab:// URI; offline, --cfg-options model.pretrained=/path
+# (or model.pretrained=None to train from scratch).
+_base_ = [
+    'mmseg::_base_/models/fcn_r50-d8.py',
+    '../_base_/datasets/cityscapes_512x256.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_adamw-step_20e.py',
+]
+num_classes = 19
+norm_cfg = dict(type='BN', requires_grad=True)  # one process: no SyncBN
+model = dict(
+    data_preprocessor=dict(size=(256, 512)),
+    backbone=dict(norm_cfg=norm_cfg),
+    decode_head=dict(num_classes=num_classes, norm_cfg=norm_cfg,
+                     loss_decode=dict(type='CombinedLoss', preset='dice_dominant')),
+    auxiliary_head=dict(num_classes=num_classes, norm_cfg=norm_cfg,
+                        loss_decode=dict(type='CombinedLoss', preset='dice_dominant', loss_weight=0.4)))
+train_dataloader = dict(batch_size=4)
+
+# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
+default_hooks = dict(
+    logger=dict(interval=10, log_metric_by_epoch=True),
+    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
+log_processor = dict(by_epoch=True)
