@@ -1,0 +1,87 @@
+"""Log inverse-frequency weighted cross-entropy (study 000, §3.3, eq. 2-4)."""
+import json
+import math
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+from mmseg.registry import MODELS
+from torch import Tensor
+
+from .utils import PixelLossBase, gather_class, prepare_inputs, valid_mean
+
+
+def load_class_frequency(class_frequency: Union[str, Sequence[float]]) -> List[float]:
+    """Class frequencies from a list or the JSON of the class-frequency tool.
+
+    The JSON (``tools/analysis_tools/class_frequency.py``) holds at least the
+    keys ``classes`` and ``frequency``; ``frequency`` is a list aligned with
+    ``classes`` or a ``{class name: frequency}`` mapping.
+    """
+    if not isinstance(class_frequency, str):
+        return [float(f) for f in class_frequency]
+    if not osp.isfile(class_frequency):
+        raise FileNotFoundError(
+            f'LogFrequencyCELoss: class_frequency file {class_frequency!r} not found; '
+            'write it with tools/analysis_tools/class_frequency.py or pass a list.')
+    with open(class_frequency) as f:
+        data = json.load(f)
+    if 'frequency' not in data:
+        raise KeyError(f"LogFrequencyCELoss: {class_frequency!r} has no 'frequency' "
+                       f'field (keys: {sorted(data)}); regenerate it with '
+                       'tools/analysis_tools/class_frequency.py.')
+    freq = data['frequency']
+    if isinstance(freq, dict):
+        classes = data.get('classes', list(freq))
+        freq = [freq[c] for c in classes]
+    return [float(f) for f in freq]
+
+
+@MODELS.register_module()
+class LogFrequencyCELoss(PixelLossBase):
+    """Log inverse-frequency weighted cross-entropy (study 000, §3.3).
+
+    w_c = 1 / ln(1.02 + f_c) (eq. 2), w~_c = w_c / mean_j w_j (eq. 3),
+    L = -(1/N) sum_i w~_{y_i} log p_{i, y_i} (eq. 4) with N the number of
+    valid (non-ignored) pixels of the batch, not the sum of the weights that
+    PyTorch's / mmseg's weighted ``mean`` divides by. Unlike mmseg's
+    ``CrossEntropyLoss(class_weight=...)`` this never indexes the weights with
+    the ignore label (255).
+
+    Args:
+        class_frequency (list[float] | str): Pixel frequency f_c of each class,
+            or the path of the JSON written by the class-frequency tool (its
+            ``frequency`` field is read).
+        loss_weight (float): Multiplier of the loss. Default: 1.0.
+        loss_name (str): Default: 'loss_ce'.
+    """
+
+    def __init__(self,
+                 class_frequency: Union[str, Sequence[float]],
+                 loss_weight: float = 1.0,
+                 loss_name: str = 'loss_ce') -> None:
+        super().__init__(loss_weight, loss_name)
+        freq = load_class_frequency(class_frequency)
+        if any(f < 0 for f in freq):
+            raise ValueError(f'LogFrequencyCELoss: class frequencies must be >= 0, got {freq}')
+        weights = [1.0 / math.log(1.02 + f) for f in freq]
+        mean = sum(weights) / len(weights)
+        self.register_buffer('class_weight',
+                             torch.tensor([w / mean for w in weights]),
+                             persistent=False)
+
+    def forward(self,
+                cls_score: Tensor,
+                label: Tensor,
+                weight: Optional[Tensor] = None,
+                ignore_index: int = 255,
+                **kwargs) -> Tensor:
+        logits, safe_label, valid = prepare_inputs(cls_score, label, ignore_index)
+        if logits.shape[1] != self.class_weight.numel():
+            raise ValueError(f'LogFrequencyCELoss: {self.class_weight.numel()} class frequencies '
+                             f'for a head with {logits.shape[1]} classes; the frequency list/JSON '
+                             'must have one entry per class of the dataset.')
+        nll = -gather_class(F.log_softmax(logits, dim=1), safe_label)
+        per_pixel = self.class_weight.to(logits.device)[safe_label] * nll
+        return self.loss_weight * valid_mean(per_pixel, valid, weight)

@@ -1,0 +1,96 @@
+"""Shared helpers of seglab's losses: ignore masking, float32 casting, valid-pixel mean.
+
+Every seglab loss follows mmseg's call ``loss(cls_score, label, weight=None,
+ignore_index=255)`` (see ``BaseDecodeHead.loss_by_feat``) and returns a scalar.
+"""
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+
+class PixelLossBase(nn.Module):
+    """Common ``loss_weight`` / ``loss_name`` handling of seglab's losses.
+
+    Args:
+        loss_weight (float): Multiplier of the returned loss. Default: 1.0.
+        loss_name (str): Name under which the loss is logged; mmseg only sums
+            entries whose name starts with ``loss_``.
+    """
+
+    def __init__(self, loss_weight: float = 1.0, loss_name: str = 'loss_ce') -> None:
+        super().__init__()
+        if not isinstance(loss_name, str) or not loss_name.startswith('loss_'):
+            raise ValueError(f'{type(self).__name__}: loss_name={loss_name!r} must start with '
+                             "'loss_', otherwise mmseg does not add it to the total loss.")
+        self.loss_weight = float(loss_weight)
+        self._loss_name = loss_name
+
+    @property
+    def loss_name(self) -> str:
+        """Key of this loss in the dict returned by the decode head."""
+        return self._loss_name
+
+
+def prepare_inputs(cls_score: Tensor, label: Tensor,
+                   ignore_index: Optional[int]) -> Tuple[Tensor, Tensor, Tensor]:
+    """Cast logits to float32 and build the valid-pixel mask.
+
+    Args:
+        cls_score (Tensor): Logits (N, C, H, W), any float dtype (AMP).
+        label (Tensor): Labels (N, H, W) or (N, 1, H, W).
+        ignore_index (int | None): Label value to ignore.
+
+    Returns:
+        tuple: float32 logits (N, C, H, W); labels (N, H, W) with ignored pixels
+        replaced by 0 so they can be used as indices; bool valid mask (N, H, W).
+    """
+    if cls_score.dim() != 4:
+        raise ValueError(f'cls_score must be (N, C, H, W) logits, got shape '
+                         f'{tuple(cls_score.shape)}')
+    if label.dim() == 4 and label.shape[1] == 1:
+        label = label.squeeze(1)
+    if label.shape != cls_score.shape[:1] + cls_score.shape[2:]:
+        raise ValueError(f'label shape {tuple(label.shape)} does not match '
+                         f'cls_score shape {tuple(cls_score.shape)} (N, C, H, W)')
+    # Losses are computed in float32 even under AMP: log-softmax and powers of
+    # probabilities underflow in float16.
+    logits = cls_score.float()
+    label = label.long()
+    num_classes = logits.shape[1]
+    valid = (label >= 0) & (label < num_classes)
+    if ignore_index is not None:
+        valid &= label != ignore_index
+    safe_label = torch.where(valid, label, torch.zeros_like(label))
+    return logits, safe_label, valid
+
+
+def valid_mean(per_pixel: Tensor, valid: Tensor, weight: Optional[Tensor] = None) -> Tensor:
+    """Sum of ``per_pixel`` over valid pixels divided by the number of valid pixels.
+
+    An all-ignored batch gives exactly 0 with zero gradients (never NaN): the
+    ignored entries are removed with ``torch.where`` (not multiplied by 0, which
+    would propagate an inf) and the count is clamped to 1.
+    """
+    if weight is not None:
+        per_pixel = per_pixel * weight.float().reshape(per_pixel.shape)
+    masked = torch.where(valid, per_pixel, torch.zeros_like(per_pixel))
+    return masked.sum() / valid.sum().clamp(min=1)
+
+
+def gather_class(x: Tensor, safe_label: Tensor) -> Tensor:
+    """Pick x[n, y, h, w] for every pixel: (N, C, H, W) -> (N, H, W)."""
+    return x.gather(1, safe_label.unsqueeze(1)).squeeze(1)
+
+
+def per_class_tensor(values: Union[float, Sequence[float]], num_classes: int, like: Tensor,
+                     name: str) -> Tensor:
+    """A scalar or a per-class list as a float32 (C,) tensor on ``like``'s device."""
+    if isinstance(values, (int, float)):
+        return like.new_full((num_classes, ), float(values), dtype=torch.float32)
+    t = torch.as_tensor(list(values), dtype=torch.float32, device=like.device)
+    if t.numel() != num_classes:
+        raise ValueError(f'{name} has {t.numel()} entries but the head predicts '
+                         f'{num_classes} classes; give one value per class.')
+    return t
