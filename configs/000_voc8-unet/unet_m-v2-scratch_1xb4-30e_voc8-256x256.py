@@ -1,7 +1,7 @@
-# Study 000 (../shared/papers/000_*.txt). MobileNetV2 U-Net from scratch: unet_m-v2_1xb4-30e_voc8-256x256.py without the ImageNet
-# encoder (the only difference within the pair).
-# VOC-8 at 256x256 with the §4.2 augmentation, log inverse-frequency weighted CE (§3.3),
-# AdamW 2e-4 / wd 1e-4, constant LR, batch 4, 30 epochs, seed 42. AMP: `--amp` on a GPU.
+# Study 000 (../shared/papers/000_*.txt). MobileNetV2 U-Net from scratch:
+# unet_m-v2_1xb4-30e_voc8-256x256.py without the ImageNet encoder (the only difference within
+# the pair). VOC-8 at 256x256 with the §4.2 augmentation, log inverse-frequency weighted CE
+# (§3.3), AdamW 2e-4 / wd 1e-4, constant LR, batch 4, 30 epochs, seed 42. AMP: `--amp` on a GPU.
 _base_ = [
     '../_base_/models/unet_mobilenetv2.py',
     '../_base_/datasets/voc8.py',

@@ -1,8 +1,9 @@
-# Study 000 (../shared/papers/000_*.txt). MobileNetV2 U-Net with the ImageNet MobileNetV2 encoder (our addition to study 000: the
-# one ImageNet encoder reachable here, ../shared/weights/mobilenet_v2_imagenet.pt,
-# converted once with tools/model_converters/mobilenet_v2_to_mmseg.py; see the README).
-# VOC-8 at 256x256 with the §4.2 augmentation, log inverse-frequency weighted CE (§3.3),
-# AdamW 2e-4 / wd 1e-4, constant LR, batch 4, 30 epochs, seed 42. AMP: `--amp` on a GPU.
+# Study 000 (../shared/papers/000_*.txt). MobileNetV2 U-Net with the ImageNet MobileNetV2
+# encoder (our addition to study 000: the one ImageNet encoder reachable here,
+# ../shared/weights/mobilenet_v2_imagenet.pt, converted once with
+# tools/model_converters/mobilenet_v2_to_mmseg.py; see the README). VOC-8 at 256x256 with the
+# §4.2 augmentation, log inverse-frequency weighted CE (§3.3), AdamW 2e-4 / wd 1e-4, constant
+# LR, batch 4, 30 epochs, seed 42. AMP: `--amp` on a GPU.
 _base_ = [
     '../_base_/models/unet_mobilenetv2.py',
     '../_base_/datasets/voc8.py',

@@ -1,7 +1,8 @@
-# Study 000 (../shared/papers/000_*.txt). Baseline U-Net trained from scratch (study 000 §3.1): VGG-style encoder, 4 stages
-# 64->512 channels + 1024-channel bottleneck at 1/16, PyTorch default initialisation.
-# VOC-8 at 256x256 with the §4.2 augmentation, log inverse-frequency weighted CE (§3.3),
-# AdamW 2e-4 / wd 1e-4, constant LR, batch 4, 30 epochs, seed 42. AMP: `--amp` on a GPU.
+# Study 000 (../shared/papers/000_*.txt). Baseline U-Net trained from scratch (study 000 §3.1):
+# VGG-style encoder, 4 stages 64->512 channels + 1024-channel bottleneck at 1/16, PyTorch
+# default initialisation. VOC-8 at 256x256 with the §4.2 augmentation, log inverse-frequency
+# weighted CE (§3.3), AdamW 2e-4 / wd 1e-4, constant LR, batch 4, 30 epochs, seed 42. AMP:
+# `--amp` on a GPU.
 _base_ = [
     '../_base_/models/unet.py',
     '../_base_/datasets/voc8.py',

@@ -1,8 +1,9 @@
 # Study 001 (../shared/papers/001_*.txt). SegNet-residual (study 001 §II.B): 3 downsamplings
 # 64/128/256, unpooling with the stored indices + fusion of the same-scale encoder feature,
-# deconvolution, final concatenation with F1 (128 channels), classifier.
-# Data: VOC-8 (study 000's subset: the real VOC data we have); loss: balanced CE (§II.D eq. 1-2), beta from the batch (HED rule); SGD lr 0.1, momentum 0.9, 210 epochs (Table I). Batch size is not
-# stated by the study: 4.
+# deconvolution, final concatenation with F1 (128 channels), classifier. Data: VOC-8 (study
+# 000's subset: the real VOC data we have); loss: balanced CE (§II.D eq. 1-2), beta from the
+# batch (HED rule), positive = foreground (non-background) pixel; SGD lr 0.1, momentum 0.9, 210
+# epochs (Table I). Batch size is not stated by the study: 4.
 _base_ = [
     '../_base_/models/segnet_residual.py',
     '../_base_/datasets/voc8.py',

@@ -1,7 +1,9 @@
-# Study 001 (../shared/papers/001_*.txt). SegNet of the same depth as SegNet-residual (3 stages, 64/128/256;
-# max-pooling indices reused by max-unpooling), the study's baseline.
-# Data: CamVid 11 classes (SegNet's benchmark); loss: balanced CE (§II.D eq. 1-2), beta from the batch (HED rule); SGD lr 0.1, momentum 0.9, 210 epochs (Table I). Batch size is not
-# stated by the study: 4.
+# Study 001 (../shared/papers/001_*.txt). SegNet of the same depth as SegNet-residual (3 stages,
+# 64/128/256; max-pooling indices reused by max-unpooling), the study's baseline. Data: CamVid
+# 11 classes (SegNet's benchmark); loss: balanced CE (§II.D eq. 1-2), beta from the batch (HED
+# rule), positive = any class but Road (CamVid has no background class; Road, the most frequent
+# class (33 % of pixels), plays the negative/background role); SGD lr 0.1, momentum 0.9, 210
+# epochs (Table I). Batch size is not stated by the study: 4.
 _base_ = [
     '../_base_/models/segnet.py',
     '../_base_/datasets/camvid.py',
@@ -10,7 +12,7 @@ _base_ = [
 ]
 num_classes = 11
 model = dict(
-    decode_head=dict(num_classes=num_classes, loss_decode=dict(type='BalancedCELoss', beta='auto', background_index=0)))
+    decode_head=dict(num_classes=num_classes, loss_decode=dict(type='BalancedCELoss', beta='auto', background_index=3)))
 train_dataloader = dict(batch_size=4)
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
 test_evaluator = val_evaluator

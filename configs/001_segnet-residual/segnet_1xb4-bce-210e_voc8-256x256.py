@@ -1,7 +1,8 @@
-# Study 001 (../shared/papers/001_*.txt). SegNet of the same depth as SegNet-residual (3 stages, 64/128/256;
-# max-pooling indices reused by max-unpooling), the study's baseline.
-# Data: VOC-8 (study 000's subset: the real VOC data we have); loss: balanced CE (§II.D eq. 1-2), beta from the batch (HED rule); SGD lr 0.1, momentum 0.9, 210 epochs (Table I). Batch size is not
-# stated by the study: 4.
+# Study 001 (../shared/papers/001_*.txt). SegNet of the same depth as SegNet-residual (3 stages,
+# 64/128/256; max-pooling indices reused by max-unpooling), the study's baseline. Data: VOC-8
+# (study 000's subset: the real VOC data we have); loss: balanced CE (§II.D eq. 1-2), beta from
+# the batch (HED rule), positive = foreground (non-background) pixel; SGD lr 0.1, momentum 0.9,
+# 210 epochs (Table I). Batch size is not stated by the study: 4.
 _base_ = [
     '../_base_/models/segnet.py',
     '../_base_/datasets/voc8.py',

@@ -1,7 +1,7 @@
-# Study 002's protocol on data and weights we have: MobileNetV2 (random init; the ImageNet weights
-# of ../shared/weights, converted with tools/model_converters/mobilenet_v2_to_mmseg.py) + the
-# study's light decoder on CamVid (11 classes); batch 32, Adam 1e-3, ReduceLROnPlateau (x0.5,
-# patience 2, min 1e-6), early stopping (patience 20).
+# Study 002's protocol on data and weights we have: MobileNetV2 (random init; the ImageNet
+# weights of ../shared/weights, converted with tools/model_converters/mobilenet_v2_to_mmseg.py)
+# + the study's light decoder on CamVid (11 classes); batch 32, Adam 1e-3, ReduceLROnPlateau
+# (x0.5, patience 2, min 1e-6), early stopping (patience 20).
 _base_ = [
     '../_base_/models/mobilenetv3_light.py',
     '../_base_/datasets/camvid.py',

@@ -1,7 +1,8 @@
-# Study 002 §5 (../shared/papers/002_*.txt): MobileNetV3-Small encoder (ImageNet init) + the light
-# decoder (four x2 upsample + 3x3 conv 256/128/64/32, last x2 upsample, 1x1 conv), Oxford-IIIT
-# Pet binary masks (pet / background, border ignored), batch 32, Adam 1e-3, ReduceLROnPlateau
-# (x0.5, patience 2, min 1e-6) and early stopping (patience 20). Input size not stated: 224.
+# Study 002 §5 (../shared/papers/002_*.txt): MobileNetV3-Small encoder (ImageNet init) + the
+# light decoder (four x2 upsample + 3x3 conv 256/128/64/32, last x2 upsample, 1x1 conv),
+# Oxford-IIIT Pet binary masks (pet / background, border ignored), batch 32, Adam 1e-3,
+# ReduceLROnPlateau (x0.5, patience 2, min 1e-6) and early stopping (patience 20). Input size
+# not stated: 224.
 _base_ = [
     '../_base_/models/mobilenetv3_light.py',
     '../_base_/datasets/oxford_pet.py',

@@ -1,7 +1,10 @@
-# Study 003 (../shared/papers/003_*.txt): FCN with dropout (R50-D8 + MCDropoutFCNHead), loss:
-# CDFL = CE + 0.01*DF (eq. 4-6), T = 5 MC-dropout passes, gamma 2, alpha 0.75.
-# Data: the study's "PASCAL VOC 2010" (4998 train images, class names of PASCAL-Context): mmseg's PASCAL-Context-59, 480x480 crops. Schedule: not stated by the study; mmseg's FCN recipe
-# (SGD 0.01, poly, 20k iterations).
+# Study 003 (../shared/papers/003_*.txt): FCN with dropout
+# (configs/_base_/models/fcn_dropout.py, R50-D8, dropout 0.5 before the classifier) with
+# MCDropoutFCNHead for every loss, so the network is identical across losses (the head draws the
+# T = 5 extra dropout passes only for CDFL). Loss: CDFL = CE + 0.01*DF (eq. 4-6), T = 5
+# MC-dropout passes, gamma 2, alpha 0.75. Data: the study's "PASCAL VOC 2010" (4998 train
+# images, class names of PASCAL-Context): mmseg's PASCAL-Context-59, 480x480 crops. Schedule:
+# not stated by the study; mmseg's FCN recipe (SGD 0.01, poly, 20k iterations).
 _base_ = [
     '../_base_/models/fcn_dropout.py',
     'mmseg::_base_/datasets/pascal_context_59.py',
@@ -10,7 +13,7 @@ _base_ = [
 ]
 num_classes = 59
 model = dict(
-    decode_head=dict(num_classes=num_classes, loss_decode=dict(type='CrossDropoutFocalLoss', omega=0.01, gamma=2.0, alpha=0.75)))
+    decode_head=dict(type='MCDropoutFCNHead', num_classes=num_classes, loss_decode=dict(type='CrossDropoutFocalLoss', omega=0.01, gamma=2.0, alpha=0.75)))
 train_dataloader = dict(batch_size=16)
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
 test_evaluator = val_evaluator

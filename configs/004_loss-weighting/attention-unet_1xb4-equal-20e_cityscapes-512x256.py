@@ -1,7 +1,7 @@
 # Study 004 (../shared/papers/004_*.txt): Attention U-Net (additive gates on every skip);
-# combined loss w_c*CE + w_d*Dice + w_f*Focal with the 'equal' weights of Table II.
-# Data: Cityscapes resized to 512x256 (§III.A). AdamW 1e-4 / wd 1e-4, StepLR(20, 0.5), 20 epochs, batch 4, grad clip 1.0,
-# seed 42. AMP: `--amp` on a GPU.
+# combined loss w_c*CE + w_d*Dice + w_f*Focal with the 'equal' weights of Table II. Data:
+# Cityscapes resized to 512x256 (§III.A). AdamW 1e-4 / wd 1e-4, StepLR(20, 0.5), 20 epochs,
+# batch 4, grad clip 1.0, seed 42. AMP: `--amp` on a GPU.
 _base_ = [
     '../_base_/models/attention_unet.py',
     '../_base_/datasets/cityscapes_512x256.py',

@@ -1,7 +1,7 @@
-# Study 004 (../shared/papers/004_*.txt): DeepLabV3+ with an ImageNet ResNet-34 (§III.C), cross-architecture check;
-# combined loss w_c*CE + w_d*Dice + w_f*Focal with the 'dice_dominant' weights of Table II.
-# Data: Cityscapes resized to 512x256 (§III.A). AdamW 1e-4 / wd 1e-4, StepLR(20, 0.5), 20 epochs, batch 4, grad clip 1.0,
-# seed 42. AMP: `--amp` on a GPU.
+# Study 004 (../shared/papers/004_*.txt): DeepLabV3+ with an ImageNet ResNet-34 (§III.C),
+# cross-architecture check; combined loss w_c*CE + w_d*Dice + w_f*Focal with the 'dice_dominant'
+# weights of Table II. Data: Cityscapes resized to 512x256 (§III.A). AdamW 1e-4 / wd 1e-4,
+# StepLR(20, 0.5), 20 epochs, batch 4, grad clip 1.0, seed 42. AMP: `--amp` on a GPU.
 _base_ = [
     '../_base_/models/deeplabv3plus_r34.py',
     '../_base_/datasets/cityscapes_512x256.py',

@@ -1,7 +1,7 @@
-# MMSeg's own unet-s5-d16_fcn (its _base_ model file, unchanged but for BN instead of SyncBN) with
-# study 001's dataset, schedule and loss, to compare seglab's models against MMSeg.
-# ImageNet weights: mmseg's open-mmlab:// URI; offline, --cfg-options model.pretrained=/path
-# (or model.pretrained=None to train from scratch).
+# MMSeg's own unet-s5-d16_fcn (its _base_ model file, unchanged but for BN instead of SyncBN)
+# with study 001's dataset, schedule and loss, to compare seglab's models against MMSeg.
+# ImageNet weights: mmseg's open-mmlab:// URI; offline, --cfg-options model.pretrained=/path (or
+# model.pretrained=None to train from scratch).
 _base_ = [
     'mmseg::_base_/models/fcn_unet_s5-d16.py',
     '../_base_/datasets/camvid.py',
