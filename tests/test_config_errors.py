@@ -16,6 +16,11 @@ from seglab.utils.config_checks import (UnknownTypeError, closest_names,
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SMOKE_CONFIG = osp.join(REPO, 'configs', 'quickstart', 'unet-w8_1xb2-8it_synthvoc-64x64.py')
+# The smoke U-Net has no auxiliary head; these tests give it one (an FCN on the 1/8 level,
+# 32 channels) to check that the auxiliary head is covered too.
+AUX_HEAD = dict(type='FCNHead', in_channels=32, in_index=3, channels=8, num_convs=1,
+                concat_input=False, dropout_ratio=0.0, num_classes=21, align_corners=False,
+                loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.4))
 
 
 # ------------------------------------------------------------------------- unknown types
@@ -30,6 +35,8 @@ def test_unknown_model_type_suggests_closest_names():
 
 
 def test_unknown_nested_type_and_parent_scope():
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmseg')  # as the runner does; alone, this test must not rely on others
     cfg = Config.fromfile(SMOKE_CONFIG)
     cfg.model.backbone.type = 'UNett'
     with pytest.raises(UnknownTypeError, match=r"Did you mean: UNet\b"), explain_build_errors():
@@ -91,7 +98,8 @@ def test_decode_head_num_classes_mismatch_is_named(synthetic_voc_root, tmp_path)
 
 
 def test_auxiliary_head_mismatch_on_test(synthetic_voc_root, tmp_path):
-    runner = _runner(synthetic_voc_root, tmp_path, **{'model.auxiliary_head.num_classes': 5})
+    runner = _runner(synthetic_voc_root, tmp_path,
+                     **{'model.auxiliary_head': dict(AUX_HEAD, num_classes=5)})
     with pytest.raises(ValueError, match=r'test_dataloader.dataset.*21 classes.*'
                        r'model.auxiliary_head.num_classes = 5'):
         runner.test()
@@ -126,10 +134,10 @@ def _segmentor(**model_updates):
 def test_checkpoint_of_another_model_is_explained(tmp_path, monkeypatch):
     from mmengine.runner import load_checkpoint
     from seglab.compat import key_report
-    other = _segmentor(**{'decode_head.num_classes': 3, 'auxiliary_head': None})
+    other = _segmentor(**{'decode_head.num_classes': 3})
     path = tmp_path / 'other.pth'
     torch.save({'state_dict': other.state_dict()}, path)
-    model = _segmentor()
+    model = _segmentor(auxiliary_head=AUX_HEAD)
     with pytest.raises(RuntimeError) as excinfo:
         load_checkpoint(model, str(path), strict=True)
     message = str(excinfo.value)

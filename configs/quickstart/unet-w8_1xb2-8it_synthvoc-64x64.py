@@ -9,8 +9,7 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(base_channels=8),
     # Dropout on: resume tests must see the torch random stream restored too.
-    decode_head=dict(in_channels=8, channels=8, dropout_ratio=0.1),
-    auxiliary_head=dict(in_channels=16, channels=8, dropout_ratio=0.1))
+    decode_head=dict(in_channels=[8, 16, 32, 64, 128], channels=8, dropout_ratio=0.1))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),

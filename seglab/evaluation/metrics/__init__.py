@@ -1,0 +1,3 @@
+from .detailed_iou_metric import DetailedIoUMetric
+
+__all__ = ['DetailedIoUMetric']
