@@ -280,3 +280,22 @@ def test_ablation_prints_commands_and_tabulates_finished_runs(two_runs, tmp_path
     rows = list(csv.DictReader(open(prefix + '.csv')))
     assert [r['run'] for r in rows] == ['seed1', 'seed2']
     assert rows[1]['mIoU_rel_improvement_%'] == ''  # seed2 is the baseline
+
+
+@pytest.mark.slow
+def test_ablation_runs_a_variant_grid(synthetic_voc_root, tmp_path, capsys):
+    common = ' '.join([f'{loader}.dataset.data_root={synthetic_voc_root}'
+                       for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+                      + ['val_evaluator.type=DetailedIoUMetric', 'train_cfg.max_iters=4'])
+    prefix = str(tmp_path / 'table')
+    names = load_tool('ablation').main(
+        [SMOKE_CONFIG, '--variant', 'lr_high', 'optim_wrapper.optimizer.lr=0.01',
+         '--variant', 'lr_low', 'optim_wrapper.optimizer.lr=0.0001',
+         '--common-options', common, '--work-root', str(tmp_path / 'runs'), '--run',
+         '--baseline', 'lr_low', '--out', prefix])
+    assert names == ['lr_high', 'lr_low']
+    rows = list(csv.DictReader(open(prefix + '.csv')))
+    for row, name in zip(rows, names):
+        detailed = json.load(open(osp.join(log_dir(str(tmp_path / 'runs' / name)),
+                                           'detailed_metrics.json')))
+        assert detailed['step'] == 4 and float(row['mIoU']) == detailed['summary']['mIoU']

@@ -2,7 +2,6 @@
 import csv
 import json
 import math
-import os.path as osp
 
 import numpy as np
 import pytest
@@ -64,6 +63,31 @@ def test_mask_boundary_matches_iterated_3x3_erosion(d):
         mask = rng.random((13, 17)) > 0.35
         np.testing.assert_array_equal(mask_boundary(torch.from_numpy(mask), d).numpy(),
                                       ref_boundary(mask, d))
+
+
+@pytest.mark.parametrize('d', [1, 2, 5])
+def test_all_class_boundary_areas_match_per_class_erosion(d):
+    rng = np.random.default_rng(10 + d)
+    # blobby multi-class maps (upsampled noise) with an ignore band and a class out of view
+    gt = np.kron(rng.integers(0, 4, (5, 6)), np.ones((4, 3), np.int64))[:19, :17]
+    pred = np.kron(rng.integers(0, 4, (7, 5)), np.ones((3, 4), np.int64))[:19, :17]
+    gt[7:9, :] = 255
+    inter, union = boundary_intersect_and_union(torch.from_numpy(pred), torch.from_numpy(gt),
+                                                5, 255, dilation_ratio=d / math.hypot(19, 17))
+    valid = gt != 255
+    for c in range(5):
+        g = ref_boundary(gt == c, d) & valid
+        p = ref_boundary(pred == c, d) & valid
+        assert (inter[c].item(), union[c].item()) == ((g & p).sum(), (g | p).sum()), c
+
+
+def test_stored_results_stay_small(tmp_path):
+    import pickle
+    metric = make_metric(tmp_path, classes=tuple(f'c{i}' for i in range(21)), per_image=True)
+    gt = np.random.default_rng(0).integers(0, 21, (256, 256))
+    metric.process({}, [sample(gt, gt, '/data/x.jpg')])
+    # six 21-class float64 vectors + path + batch key, whatever the image size
+    assert len(pickle.dumps(metric.results)) < 2000
 
 
 def test_boundary_iou_of_shifted_square_is_one_third():
