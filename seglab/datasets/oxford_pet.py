@@ -1,0 +1,93 @@
+"""Oxford-IIIT Pet (Parkhi et al., CVPR 2012) for segmentation, as study 002 uses it."""
+import os.path as osp
+from typing import List
+
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+TRIMAP_PET, TRIMAP_BACKGROUND, TRIMAP_BORDER = 1, 2, 3
+MODES = ('binary', 'trimap', 'breed')
+
+
+@DATASETS.register_module()
+class OxfordPetDataset(BaseSegDataset):
+    """Oxford-IIIT Pet in its official layout, with three labelings of the trimaps.
+
+    Layout under ``data_root``: ``images/<name>.jpg``, ``annotations/trimaps/<name>.png``
+    (1 = pet, 2 = background, 3 = border) and ``annotations/{trainval,test}.txt`` (lines
+    ``<name> <class id 1-37> <species> <breed id>``).
+
+    - ``mode='binary'`` (default, study 002): 0 = background, 1 = pet, border ignored (255).
+    - ``mode='trimap'``: 0 = background, 1 = pet, 2 = border.
+    - ``mode='breed'``: 0 = background, 1..37 = the image's breed (class id of the list file)
+      on its pet pixels, border ignored.
+
+    Args:
+        mode (str): 'binary', 'trimap' or 'breed'.
+        ann_file (str): The list file, e.g. 'annotations/trainval.txt'.
+        **kwargs: As :class:`mmseg.datasets.BaseSegDataset`.
+    """
+
+    METAINFO = dict(classes=('background', 'pet'), palette=[[0, 0, 0], [255, 128, 0]])
+
+    def __init__(self, mode: str = 'binary', ann_file: str = 'annotations/trainval.txt',
+                 **kwargs) -> None:
+        if mode not in MODES:
+            raise ValueError(f'OxfordPetDataset: mode must be one of {MODES}, got {mode!r}')
+        self.mode = mode
+        metainfo = kwargs.pop('metainfo', None) or self._mode_metainfo(mode)
+        super().__init__(ann_file=ann_file, img_suffix='.jpg', seg_map_suffix='.png',
+                         metainfo=metainfo, **kwargs)
+
+    @staticmethod
+    def _mode_metainfo(mode: str) -> dict:
+        if mode == 'binary':
+            return dict(classes=('background', 'pet'), palette=[[0, 0, 0], [255, 128, 0]])
+        if mode == 'trimap':
+            return dict(classes=('background', 'pet', 'border'),
+                        palette=[[0, 0, 0], [255, 128, 0], [255, 255, 255]])
+        classes = ('background', ) + tuple(f'breed_{i}' for i in range(1, 38))
+        palette = [[0, 0, 0]] + [[(37 * i) % 256, (97 * i) % 256, (173 * i) % 256]
+                                 for i in range(1, 38)]
+        return dict(classes=classes, palette=palette)
+
+    def get_label_map(self, new_classes=None):
+        return None  # the trimap values are remapped per sample in load_data_list
+
+    def _update_palette(self) -> list:
+        return self._metainfo['palette']
+
+    def load_data_list(self) -> List[dict]:
+        layout = ('images/<name>.jpg, annotations/trimaps/<name>.png and '
+                  'annotations/{trainval,test}.txt under data_root (see docs/datasets.md)')
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(f'OxfordPetDataset: list file {self.ann_file!r} not found. '
+                                    f'Expected the official layout: {layout}.')
+        data_list = []
+        with open(self.ann_file) as f:
+            for line_no, line in enumerate(f, 1):
+                if not line.strip() or line.startswith('#'):
+                    continue
+                parts = line.split()
+                if self.mode == 'breed' and (len(parts) < 2 or not parts[1].isdigit()
+                                             or not 1 <= int(parts[1]) <= 37):
+                    raise ValueError(f'OxfordPetDataset: {self.ann_file} line {line_no} needs a '
+                                     f'class id 1-37 for mode="breed", got {line.strip()!r}')
+                name = parts[0]
+                img = osp.join(self.data_root, 'images', name + '.jpg')
+                seg = osp.join(self.data_root, 'annotations', 'trimaps', name + '.png')
+                for path in (img, seg):
+                    if not osp.isfile(path):
+                        raise FileNotFoundError(
+                            f'OxfordPetDataset: {path} (from {self.ann_file} line {line_no}) '
+                            f'does not exist. Expected the official layout: {layout}.')
+                data_list.append(dict(img_path=img, seg_map_path=seg,
+                                      label_map=self._trimap_map(parts),
+                                      reduce_zero_label=False, seg_fields=[]))
+        return data_list
+
+    def _trimap_map(self, parts: List[str]) -> dict:
+        if self.mode == 'trimap':
+            return {TRIMAP_BACKGROUND: 0, TRIMAP_PET: 1, TRIMAP_BORDER: 2}
+        pet = int(parts[1]) if self.mode == 'breed' else 1
+        return {TRIMAP_BACKGROUND: 0, TRIMAP_PET: pet, TRIMAP_BORDER: 255}

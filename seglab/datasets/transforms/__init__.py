@@ -1,0 +1,5 @@
+"""Segmentation transforms that mmseg/mmcv lack, registered into mmseg's TRANSFORMS."""
+from .color_jitter import SegColorJitter
+from .random_resized_crop import SegRandomResizedCrop
+
+__all__ = ['SegColorJitter', 'SegRandomResizedCrop']

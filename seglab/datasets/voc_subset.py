@@ -1,0 +1,191 @@
+"""PASCAL VOC 2012 restricted to a subset of its classes (study 000, §4.1)."""
+import hashlib
+import json
+import os
+import os.path as osp
+import sys
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.logging import print_log
+from mmengine.utils import ProgressBar
+from mmseg.datasets import BaseSegDataset, PascalVOCDataset
+from mmseg.registry import DATASETS
+from PIL import Image
+
+VOC_CLASSES = PascalVOCDataset.METAINFO['classes']
+PRESETS: Dict[str, tuple] = {
+    # Study 000 §4.1: background + the seven object classes it keeps.
+    'voc8': ('background', 'person', 'car', 'dog', 'cat', 'motorbike', 'train', 'bus'),
+}
+VOID = 255
+EXPECTED_LAYOUT = ('VOC2012/JPEGImages/<id>.jpg, VOC2012/SegmentationClass/<id>.png and '
+                   'VOC2012/ImageSets/Segmentation/<split>.txt (data_root = the VOC2012 folder)')
+
+
+@DATASETS.register_module()
+class VOCSubsetDataset(BaseSegDataset):
+    """PASCAL VOC 2012 with a subset of its 20 object classes, as in study 000 §4.1.
+
+    The study keeps background, person, car, dog, cat, motorbike, train and bus
+    (``preset='voc8'``), labels every pixel of another class as background, and keeps only
+    the images showing at least one selected object class (873 train / 850 val on the full
+    VOC 2012). mmseg 1.2.2's own class selection (``metainfo=dict(classes=...)``) maps the
+    unselected classes to 255 instead, so their pixels would be silently dropped from the
+    loss and the metrics; this class builds the label map itself: unselected classes become
+    background by default, or 255 with ``others='ignore'``; 255 (void) stays 255.
+
+    Finding the images to keep needs every mask of the split once. The scan is cached as
+    JSON (keyed by the split list and the masks' sizes and modification times, so editing
+    either invalidates it) in ``cache_dir``, by default ``~/.cache/seglab`` (never inside the
+    data folder, which may be shared or read-only). The scan also checks the data: missing files, mask
+    values that are not VOC ids, and image/mask size mismatches are errors naming the files.
+
+    Args:
+        classes (Sequence[str], optional): VOC class names to keep; background is always
+            kept (prepended when missing). Overrides ``preset``.
+        preset (str, optional): A named subset; ``'voc8'`` (default) is study 000's.
+            ``None`` with ``classes=None`` keeps all 21 classes.
+        others (str): 'background' (default) or 'ignore' (255) for unselected classes.
+        cache_dir (str, optional): Where the mask scan is cached.
+        **kwargs: As :class:`mmseg.datasets.BaseSegDataset` (``data_root``,
+            ``data_prefix``, ``ann_file``, ``pipeline``, ...).
+    """
+
+    METAINFO = PascalVOCDataset.METAINFO
+
+    def __init__(self,
+                 classes: Optional[Sequence[str]] = None,
+                 preset: Optional[str] = 'voc8',
+                 others: str = 'background',
+                 cache_dir: Optional[str] = None,
+                 img_suffix: str = '.jpg',
+                 seg_map_suffix: str = '.png',
+                 data_prefix: dict = dict(
+                     img_path='JPEGImages', seg_map_path='SegmentationClass'),
+                 **kwargs) -> None:
+        if others not in ('background', 'ignore'):
+            raise ValueError(f"VOCSubsetDataset: others must be 'background' or 'ignore', "
+                             f'got {others!r}')
+        self.others = others
+        self.cache_dir = cache_dir
+        selected = self._selected_classes(classes, preset)
+        metainfo = dict(kwargs.pop('metainfo', None) or {}, classes=selected)
+        super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
+                         data_prefix=data_prefix, metainfo=metainfo, **kwargs)
+
+    @staticmethod
+    def _selected_classes(classes: Optional[Sequence[str]], preset: Optional[str]) -> tuple:
+        if classes is None:
+            if preset is None:
+                return tuple(VOC_CLASSES)
+            if preset not in PRESETS:
+                raise KeyError(f'VOCSubsetDataset: unknown preset {preset!r}; valid presets: '
+                               f'{sorted(PRESETS)} (or pass classes=[...]).')
+            return PRESETS[preset]
+        unknown = [c for c in classes if c not in VOC_CLASSES]
+        if unknown:
+            raise ValueError(f'VOCSubsetDataset: {unknown} are not PASCAL VOC classes; '
+                             f'valid names: {list(VOC_CLASSES)}')
+        return ('background', ) + tuple(c for c in classes if c != 'background')
+
+    def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
+        """VOC id -> subset id; unselected classes -> 0 (or 255 with ``others='ignore'``)."""
+        if new_classes is None or list(new_classes) == list(VOC_CLASSES):
+            return None
+        fallback = 0 if self.others == 'background' else VOID
+        return {
+            voc_id: new_classes.index(name) if name in new_classes else fallback
+            for voc_id, name in enumerate(VOC_CLASSES)
+        }
+
+    def _update_palette(self) -> list:
+        # mmseg derives the palette from the label map, which here maps many ids to 0.
+        palette = self.METAINFO['palette']
+        return [palette[VOC_CLASSES.index(c)] for c in self._metainfo['classes']]
+
+    def load_data_list(self) -> List[dict]:
+        self._check_layout()
+        data_list = super().load_data_list()
+        values = self._scan_masks(data_list)
+        selected_ids = {VOC_CLASSES.index(c) for c in self._metainfo['classes'][1:]}
+        kept = [info for info in data_list
+                if selected_ids & set(values[osp.basename(info['seg_map_path'])])]
+        split = osp.basename(self.ann_file)
+        print_log(f'VOCSubsetDataset ({split}): kept {len(kept)} of {len(data_list)} images '
+                  f'showing at least one of {list(self._metainfo["classes"][1:])}',
+                  logger='current')
+        if not kept and data_list:
+            raise ValueError(
+                f'VOCSubsetDataset: no image of {self.ann_file} shows any of the classes '
+                f'{list(self._metainfo["classes"][1:])} ({len(data_list)} masks scanned). '
+                f'Check the class names and the split.')
+        return kept
+
+    def _check_layout(self) -> None:
+        if self.data_root and not osp.isdir(self.data_root):
+            raise FileNotFoundError(
+                f'VOCSubsetDataset: data_root {self.data_root!r} does not exist. Expected the '
+                f'official layout: {EXPECTED_LAYOUT}. See docs/datasets.md.')
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(
+                f'VOCSubsetDataset: split list {self.ann_file!r} not found. Expected the '
+                f'official layout: {EXPECTED_LAYOUT}.')
+
+    def _scan_masks(self, data_list: List[dict]) -> Dict[str, List[int]]:
+        """The label values of every mask of the split, from the cache when it is fresh."""
+        stats = []
+        for info in data_list:
+            for key in ('img_path', 'seg_map_path'):
+                if not osp.isfile(info[key]):
+                    raise FileNotFoundError(
+                        f'VOCSubsetDataset: {info[key]} is listed in {self.ann_file} but does '
+                        f'not exist. Expected the official layout: {EXPECTED_LAYOUT}.')
+            st = os.stat(info['seg_map_path'])
+            stats.append(f"{osp.basename(info['seg_map_path'])}:{st.st_size}:{st.st_mtime_ns}")
+        with open(self.ann_file, 'rb') as f:
+            key = hashlib.sha1(f.read() + '\n'.join(stats).encode()).hexdigest()[:16]
+        cache_file = osp.join(self._cache_dir(), f'voc_subset_{key}.seglab_cache.json')
+        if osp.isfile(cache_file):
+            with open(cache_file) as f:
+                return json.load(f)
+        values = {}
+        print_log(f'VOCSubsetDataset: scanning {len(data_list)} masks of {self.ann_file} '
+                  f'(once; cached in {cache_file})', logger='current')
+        progress = ProgressBar(len(data_list)) if sys.stdout.isatty() else None
+        for info in data_list:
+            values[osp.basename(info['seg_map_path'])] = self._mask_values(info)
+            if progress is not None:
+                progress.update()
+        tmp = f'{cache_file}.{os.getpid()}.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(values, f)
+        os.replace(tmp, cache_file)  # concurrent workers/ranks never read half a file
+        return values
+
+    @staticmethod
+    def _mask_values(info: dict) -> List[int]:
+        mask = Image.open(info['seg_map_path'])
+        with Image.open(info['img_path']) as img:
+            if img.size != mask.size:
+                raise ValueError(
+                    f"VOCSubsetDataset: image {info['img_path']} is {img.size[0]}x"
+                    f"{img.size[1]} but its mask {info['seg_map_path']} is {mask.size[0]}x"
+                    f'{mask.size[1]}; they must have the same size.')
+        values = np.unique(np.asarray(mask))
+        bad = [int(v) for v in values if v >= len(VOC_CLASSES) and v != VOID]
+        if bad:
+            raise ValueError(
+                f"VOCSubsetDataset: mask {info['seg_map_path']} has values {bad}, outside the "
+                f'VOC class ids 0-{len(VOC_CLASSES) - 1} and {VOID} (void). Masks must be '
+                f'VOC palette PNGs of class ids, not RGB colours.')
+        return [int(v) for v in values]
+
+    def _cache_dir(self) -> str:
+        directory = self.cache_dir or osp.join(osp.expanduser('~'), '.cache', 'seglab')
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError as err:
+            raise PermissionError(f'VOCSubsetDataset: cannot create the cache dir {directory!r} '
+                                  f'({err}); pass a writable cache_dir=...') from err
+        return directory
