@@ -5,22 +5,22 @@ data_root = 'data/camvid'
 crop_size = (360, 480)
 num_classes = 11
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
 tta_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='TestTimeAug',
          transforms=[[dict(type='RandomFlip', prob=0., direction='horizontal'),
                       dict(type='RandomFlip', prob=1., direction='horizontal')],
-                     [dict(type='LoadAnnotations')], [dict(type='PackSegInputs')]])
+                     [dict(type='CheckedLoadAnnotations')], [dict(type='PackSegInputs')]])
 ]
 train_dataloader = dict(
     batch_size=4,

@@ -5,16 +5,16 @@ _base_ = ['mmseg::_base_/datasets/cityscapes.py']
 crop_size = (256, 512)
 num_classes = 19
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='Resize', scale=(512, 256), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=(512, 256), keep_ratio=False),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(batch_size=4, num_workers=2, dataset=dict(pipeline=train_pipeline))

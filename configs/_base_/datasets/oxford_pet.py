@@ -5,16 +5,16 @@ data_root = 'data/oxford_pet'
 crop_size = (224, 224)
 num_classes = 2
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(

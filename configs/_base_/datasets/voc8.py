@@ -8,26 +8,26 @@ data_root = 'data/VOCdevkit/VOC2012'
 crop_size = (256, 256)
 num_classes = 8
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='SegRandomResizedCrop', size=crop_size, scale=(0.8, 1.0), ratio=(0.9, 1.1)),
     dict(type='RandomFlip', prob=0.5),
     dict(type='SegColorJitter', brightness=0.15, contrast=0.15, saturation=0.10),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
 tta_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='TestTimeAug',
          transforms=[[dict(type='Resize', scale=crop_size, keep_ratio=False)],
                      [dict(type='RandomFlip', prob=0., direction='horizontal'),
                       dict(type='RandomFlip', prob=1., direction='horizontal')],
-                     [dict(type='LoadAnnotations')], [dict(type='PackSegInputs')]])
+                     [dict(type='CheckedLoadAnnotations')], [dict(type='PackSegInputs')]])
 ]
 train_dataloader = dict(
     batch_size=4,

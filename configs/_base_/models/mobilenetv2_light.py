@@ -37,6 +37,6 @@ model = dict(
         dropout_ratio=0.0,
         num_classes=19,  # placeholder: the dataset/study configs set it
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

@@ -32,6 +32,6 @@ model = dict(
         num_classes=19,  # placeholder: the dataset/study configs set it
         norm_cfg=norm_cfg,
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
