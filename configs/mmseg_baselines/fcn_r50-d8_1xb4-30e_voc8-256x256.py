@@ -18,9 +18,9 @@ model = dict(
     data_preprocessor=dict(size=(256, 256)),
     backbone=dict(norm_cfg=norm_cfg),
     decode_head=dict(num_classes=num_classes, norm_cfg=norm_cfg,
-                     loss_decode=dict(type='LogFrequencyCELoss', class_frequency=voc8_class_frequency)),
+                     loss_decode=dict(_delete_=True, type='LogFrequencyCELoss', class_frequency=voc8_class_frequency)),
     auxiliary_head=dict(num_classes=num_classes, norm_cfg=norm_cfg,
-                        loss_decode=dict(type='LogFrequencyCELoss', class_frequency=voc8_class_frequency, loss_weight=0.4)))
+                        loss_decode=dict(_delete_=True, type='LogFrequencyCELoss', class_frequency=voc8_class_frequency, loss_weight=0.4)))
 train_dataloader = dict(batch_size=4)
 
 # Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.

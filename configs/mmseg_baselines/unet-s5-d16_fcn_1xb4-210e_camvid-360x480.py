@@ -15,9 +15,9 @@ model = dict(
     data_preprocessor=dict(size=None, size_divisor=16, test_cfg=dict(size_divisor=16)),
     backbone=dict(norm_cfg=norm_cfg),
     decode_head=dict(num_classes=num_classes, norm_cfg=norm_cfg,
-                     loss_decode=dict(type='BalancedCELoss', beta='auto', background_index=0)),
+                     loss_decode=dict(_delete_=True, type='BalancedCELoss', beta='auto', background_index=0)),
     auxiliary_head=dict(num_classes=num_classes, norm_cfg=norm_cfg,
-                        loss_decode=dict(type='BalancedCELoss', beta='auto', background_index=0, loss_weight=0.4)),
+                        loss_decode=dict(_delete_=True, type='BalancedCELoss', beta='auto', background_index=0, loss_weight=0.4)),
     test_cfg=dict(mode='whole'))
 train_dataloader = dict(batch_size=4)
 

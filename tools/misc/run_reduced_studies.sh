@@ -20,25 +20,18 @@ PY="${PY:-$ROOT/.venv/bin/python}"
 WORK_ROOT="${WORK_ROOT:-work_dirs/studies}"
 SHARED="${SEGLAB_SHARED:-$(dirname "$ROOT")/shared}"
 MNV2_SRC="${MNV2_SRC:-$SHARED/weights/mobilenet_v2_imagenet.pt}"
-MNV2_CKPT="${MNV2_CKPT:-checkpoints/mobilenet_v2_imagenet_mmseg.pth}"
+MNV2_CKPT="${MNV2_CKPT:-work_dirs/pretrained/mobilenet_v2_mmseg.pth}"
 DRY_RUN=0
 if [ "${1:-}" = "--dry-run" ]; then DRY_RUN=1; shift; fi
 
 # name | config (priority order: issue 7)
 RUNS="
-000-mnv2-pretrained|configs/000_voc8-unet/unet-mobilenetv2_1xb4-30e_voc8-256x256_cpu-reduced.py
-000-mnv2-scratch|configs/000_voc8-unet/unet-mobilenetv2-scratch_1xb4-30e_voc8-256x256_cpu-reduced.py
-000-unet-scratch|configs/000_voc8-unet/unet_1xb4-30e_voc8-256x256_cpu-reduced.py
-001-segnet-camvid|configs/001_segnet-residual/segnet_1xb4-210e_camvid-360x480_cpu-reduced.py
-001-segnet-residual-camvid|configs/001_segnet-residual/segnet-residual_1xb4-210e_camvid-360x480_cpu-reduced.py
-003-fcn-ce-voc8|configs/003_cdfl/fcn-d8-dropout_1xb4-20k_voc8-256x256_ce_cpu-reduced.py
-003-fcn-cdfl-w0.01-voc8|configs/003_cdfl/fcn-d8-dropout_1xb4-20k_voc8-256x256_cdfl-w0.01_cpu-reduced.py
-004-attunet-ce-only-camvid|configs/004_loss-weighting/attention-unet_1xb4-20e_camvid-360x480_ce-only_cpu-reduced.py
-004-attunet-dice-dominant-camvid|configs/004_loss-weighting/attention-unet_1xb4-20e_camvid-360x480_dice-dominant_cpu-reduced.py
-004-attunet-equal-camvid|configs/004_loss-weighting/attention-unet_1xb4-20e_camvid-360x480_equal_cpu-reduced.py
-002-mnv2-light-pretrained-camvid|configs/002_transfer/mobilenetv2-light_1xb32-100e_camvid-360x480_cpu-reduced.py
-002-mnv2-light-scratch-camvid|configs/002_transfer/mobilenetv2-light-scratch_1xb32-100e_camvid-360x480_cpu-reduced.py
+000-mnv2-pretrained|configs/000_voc8-unet/unet_m-v2_1xb4-10e_voc8-256x256_cpu-reduced.py
+000-mnv2-scratch|configs/000_voc8-unet/unet_m-v2-scratch_1xb4-10e_voc8-256x256_cpu-reduced.py
+000-unet-plain-w16|configs/000_voc8-unet/unet_plain-w16_1xb4-10e_voc8-256x256_cpu-reduced.py
 "
+# Studies 001-004 have full-protocol configs only so far (their reduced protocols are open work,
+# see each projects/*/README.md).
 
 selected() {  # is run $1 selected by the command line (no RUN argument: all)?
     [ "${#ARGS[@]}" -eq 0 ] && return 0
@@ -61,6 +54,7 @@ for line in $RUNS; do
     selected "$name" || continue
     work="$WORK_ROOT/$name"
     cmd=("$PY" tools/train.py "$config" --work-dir "$work")
+    case "$name" in *pretrained*) cmd+=(--cfg-options "model.backbone.init_cfg.checkpoint=$MNV2_CKPT") ;; esac
     if [ "$DRY_RUN" -eq 1 ]; then echo "${cmd[*]}"; continue; fi
     if [ -f "$work/wall_time.txt" ]; then echo "== $name: done ($(cat "$work/wall_time.txt") s), skipped"; continue; fi
     mkdir -p "$work"

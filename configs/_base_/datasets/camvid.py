@@ -26,7 +26,7 @@ train_dataloader = dict(
     batch_size=4,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    sampler=dict(type='DefaultSampler', shuffle=True),  # epoch-based study schedules
     dataset=dict(type=dataset_type, data_root=data_root, ann_file='train.txt',
                  pipeline=train_pipeline))
 val_dataloader = dict(
