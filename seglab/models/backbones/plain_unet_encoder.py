@@ -7,10 +7,11 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 
 from ..utils.conv_block import conv_block
+from ..utils.norm_eval import NormEvalMixin
 
 
 @MODELS.register_module()
-class PlainUNetEncoder(BaseModule):
+class PlainUNetEncoder(NormEvalMixin, BaseModule):
     """U-Net contracting path: ConvBlocks with doubling width, 2x2 max-pool between them.
 
     Study 000 §3.1: four stages of two 3x3 conv + BN + ReLU whose channels double from 64 to
@@ -79,11 +80,3 @@ class PlainUNetEncoder(BaseModule):
             x = stage(x)
             outs.append(x)
         return tuple(outs)
-
-    def train(self, mode: bool = True) -> 'PlainUNetEncoder':
-        super().train(mode)
-        if mode and self.norm_eval:
-            for m in self.modules():
-                if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                    m.eval()
-        return self

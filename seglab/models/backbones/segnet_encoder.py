@@ -9,11 +9,12 @@ from torch import Tensor
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
+from ..utils.norm_eval import NormEvalMixin
 from ..utils.pooling_indices import PooledFeature
 
 
 @MODELS.register_module()
-class SegNetEncoder(BaseModule):
+class SegNetEncoder(NormEvalMixin, BaseModule):
     """SegNet encoder (Badrinarayanan et al., "SegNet", TPAMI 2017, §3 and §4.1).
 
     Each stage is ``num_convs`` x (conv + BN + ReLU) followed by a 2x2/stride-2 max-pool with
@@ -122,11 +123,3 @@ class SegNetEncoder(BaseModule):
                                       ceil_mode=self.ceil_mode, return_indices=True)
             outs.append(PooledFeature(features, x, indices, 2, 2))
         return tuple(outs)
-
-    def train(self, mode: bool = True) -> 'SegNetEncoder':
-        super().train(mode)
-        if mode and self.norm_eval:
-            for m in self.modules():
-                if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                    m.eval()
-        return self
