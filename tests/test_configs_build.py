@@ -10,6 +10,7 @@ patience values.
 import copy
 import re
 import glob
+import importlib.util
 import os
 import os.path as osp
 import tempfile
@@ -42,11 +43,16 @@ SHARED_DATA = {
 }
 
 _CFG_CACHE = {}
+# Configs of optional benchmark peers need their package (requirements/benchmark.txt).
+OPTIONAL_PACKAGES = {'SMPSegmentor': 'segmentation_models_pytorch'}
 
 
 def _load(path: str) -> Config:
     if path not in _CFG_CACHE:
         text = open(osp.join(REPO, path)).read()
+        for marker, package in OPTIONAL_PACKAGES.items():
+            if marker in text and importlib.util.find_spec(package) is None:
+                pytest.skip(f'{path} needs the optional {package} (requirements/benchmark.txt)')
         if 'mmseg::' in text and not osp.isdir(MIM_CONFIGS):
             pytest.skip(f'{path} inherits mmseg:: configs, but this mmseg install has no '
                         f'{MIM_CONFIGS} (install mmsegmentation from a wheel/PyPI)')
