@@ -610,9 +610,11 @@ def render_markdown(report: dict) -> str:
                 f"{_fmt(r['images_per_s'])} | {_fmt(r['achieved_gflops'], 1)} | "
                 f"{_fmt(100 * r['peak_fraction'], 1)} | {_fmt(r['peak_mem_mib'], 0)} |")
         if report.get('ratios'):
-            lines += ['', '| ratio (images/s) | value |', '|---|---:|']
+            lines += ['', '| ratio (images/s) | of medians | median of per-round ratios |',
+                      '|---|---:|---:|']
             for ratio in report['ratios']:
-                lines.append(f"| {ratio['a']} / {ratio['b']} | {ratio['value']:.3f} |")
+                lines.append(f"| {ratio['a']} / {ratio['b']} | {ratio['value']:.3f} | "
+                             f"{_fmt(ratio.get('paired_median'), 3)} |")
     else:
         lines += [
             '| config | workers | batch | loader images/s | loader s/batch | step s/iter | '

@@ -226,8 +226,12 @@ def run_models(args, cfgs, names, variants) -> dict:
         if len(pair) != 2:
             raise SystemExit(f'--ratio wants A/B, got {"/".join(pair)!r}')
         a, b = (resolve(t, names) for t in pair)
+        # Also per round (same moment, same machine load), then the median: robust to load
+        # that changes between rounds.
+        paired = [tb / ta for ta, tb in zip(times[names[a]], times[names[b]])]
         ratios.append(dict(a=names[a], b=names[b],
-                           value=rows[a]['images_per_s'] / rows[b]['images_per_s']))
+                           value=rows[a]['images_per_s'] / rows[b]['images_per_s'],
+                           paired_median=statistics.median(paired), paired=paired))
     return dict(results=rows, ratios=ratios, matmul_peak_gflops=peak,
                 matmul_peak_samples=peaks,
                 bf16_matmul_peak_gflops=statistics.median(bf16_peaks) if bf16_peaks else None)

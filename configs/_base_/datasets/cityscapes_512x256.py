@@ -1,7 +1,7 @@
-# Cityscapes (19 classes) at 512x256 as study 004 §III.A trains it: the whole 2048x1024 frame
-# resized to 512x256 (no crop). mmseg's own CityscapesDataset and layout
-# (leftImg8bit/, gtFine/ with *_labelTrainIds.png from mmseg's tools/dataset_converters).
-_base_ = ['mmseg::_base_/datasets/cityscapes.py']
+# Cityscapes at 512x256 (study 004 §III.A), mmseg's CityscapesDataset (19 classes, official
+# leftImg8bit/ + gtFine/ layout; labelTrainIds from mmseg's tools/dataset_converters/cityscapes.py).
+dataset_type = 'CityscapesDataset'
+data_root = 'data/cityscapes'
 crop_size = (256, 512)
 num_classes = 19
 train_pipeline = [
@@ -17,8 +17,26 @@ test_pipeline = [
     dict(type='CheckedLoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
-train_dataloader = dict(batch_size=4, num_workers=2, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(num_workers=2, dataset=dict(pipeline=test_pipeline))
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='DetailedIoUMetric', per_image=True)
 test_evaluator = val_evaluator
