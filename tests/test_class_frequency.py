@@ -57,3 +57,64 @@ def test_committed_voc8_frequencies_feed_the_loss():
     path = osp.join(REPO, 'configs/_base_/class_frequency/voc8_train.json')
     freq = load_class_frequency(path)
     assert len(freq) == 8 and abs(sum(freq) - 1) < 1e-9 and freq[0] > 0.5  # background
+
+
+def test_weights_with_an_absent_class_by_hand():
+    from seglab.datasets.class_frequency import class_weights
+    pixels = np.array([60, 30, 10, 0])
+    present = np.array([100, 50, 100, 0])  # pixels of the images where each class occurs
+    w = class_weights(pixels, present)
+    np.testing.assert_allclose(w['frequency'], [0.6, 0.3, 0.1, 0.0])
+    log_w = np.array([1 / math.log(1.02 + f) for f in (0.6, 0.3, 0.1, 0.0)])
+    np.testing.assert_allclose(w['log_weights'], log_w / log_w.mean())
+    # freq per image: 0.6, 0.6, 0.1 -> median 0.6; absent class weighted 0
+    np.testing.assert_allclose(w['median_frequency_weights'], [1.0, 1.0, 6.0, 0.0])
+    inv = np.array([1 / 0.6, 1 / 0.3, 1 / 0.1])
+    np.testing.assert_allclose(w['inverse_frequency_weights'], list(inv / inv.mean()) + [0])
+
+
+def test_num_images_and_seed_pick_a_reproducible_subset(synthetic_voc_root, tmp_path):
+    from seglab.datasets.class_frequency import dataset_class_frequency
+    options = {'train_dataloader.dataset.data_root': synthetic_voc_root,
+               'train_dataloader.dataset.cache_dir': str(tmp_path)}
+    config = osp.join(REPO, 'configs/_base_/datasets/voc8.py')
+    a = dataset_class_frequency(config, num_images=4, seed=1, cfg_options=options)
+    b = dataset_class_frequency(config, num_images=4, seed=1, cfg_options=options)
+    full = dataset_class_frequency(config, cfg_options=options)
+    assert a['num_images'] == 4 and a['pixel_counts'] == b['pixel_counts']
+    assert sum(a['pixel_counts']) < sum(full['pixel_counts'])
+
+
+def _real_counts(paths, mapping, num_classes):
+    counts = np.zeros(num_classes, dtype=np.int64)
+    for path in paths:
+        raw = np.array(Image.open(path))
+        mapped = mapping[raw]
+        counts += np.bincount(mapped[mapped != 255], minlength=num_classes)
+    return counts
+
+
+def test_committed_jsons_match_numpy_on_the_real_data(shared_dir):
+    camvid = osp.join(shared_dir, 'data', 'camvid')
+    stats = json.load(open(osp.join(REPO, 'configs/_base_/class_frequency/camvid_train.json')))
+    paths = [osp.join(camvid, line.split()[1].replace('/SegNet/CamVid/', ''))
+             for line in open(osp.join(camvid, 'train.txt')) if line.strip()]
+    mapping = np.arange(256)
+    mapping[11] = 255
+    assert stats['num_images'] == len(paths) == 367
+    np.testing.assert_array_equal(stats['pixel_counts'], _real_counts(paths, mapping, 11))
+    voc = osp.join(shared_dir, 'data', 'VOCdevkit', 'VOC2012')
+    stats = json.load(open(osp.join(REPO, 'configs/_base_/class_frequency/voc8_train.json')))
+    classes = list(PRESETS['voc8'])
+    mapping = np.full(256, 255)
+    for voc_id, name in enumerate(VOC_CLASSES):
+        mapping[voc_id] = classes.index(name) if name in classes else 0
+    kept = []
+    for sample_id in open(osp.join(voc, 'ImageSets/Segmentation/train.txt')).read().split():
+        path = osp.join(voc, 'SegmentationClass', f'{sample_id}.png')
+        if set(np.unique(np.array(Image.open(path))).tolist()) & set(range(1, 21)) & {
+                VOC_CLASSES.index(c) for c in classes[1:]}:
+            kept.append(path)
+    assert stats['num_images'] == len(kept) == 205
+    np.testing.assert_array_equal(stats['pixel_counts'], _real_counts(kept, mapping, 8))
+    assert stats['classes'] == classes

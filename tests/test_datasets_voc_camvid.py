@@ -81,14 +81,49 @@ def test_scan_is_cached_and_invalidated_by_the_split_list(synthetic_voc_root, tm
     assert len(os.listdir(cache)) == 1
     # A cached scan is used as it is: poison it and see the poison come back.
     cache_file = cache / os.listdir(cache)[0]
-    poisoned = {name: [0] for name in json.loads(cache_file.read_text())}
+    content = json.loads(cache_file.read_text())
+    poisoned = {name: [0] for name in content['values']}
     poisoned[next(iter(poisoned))] = [0, 7]  # one car image, nothing else
-    cache_file.write_text(json.dumps(poisoned))
+    cache_file.write_text(json.dumps(dict(content, values=poisoned)))
     assert len(_voc(str(root), tmp_cache=str(cache))) == 1 < len(first)
+    # A changed split list changes the key: rescanned, same cache file rewritten.
     split = root / 'ImageSets/Segmentation/train.txt'
-    split.write_text('\n'.join(split.read_text().split()[:5]) + '\n')
-    assert len(_voc(str(root), tmp_cache=str(cache))) <= 5
-    assert len(os.listdir(cache)) == 2  # new key for the new list
+    ids = split.read_text().split()
+    split.write_text('\n'.join(ids[:5]) + '\n')
+    assert len(_voc(str(root), tmp_cache=str(cache))) == len(
+        [i for i in range(len(first)) if first.get_data_info(i)['img_path'].endswith(
+            tuple(f'{x}.jpg' for x in ids[:5]))])
+    assert len(os.listdir(cache)) == 1
+
+
+def test_default_cache_next_to_split_list_else_home(synthetic_voc_root, tmp_path, monkeypatch):
+    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+    root = tmp_path / 'voc'
+    shutil.copytree(synthetic_voc_root, root)
+    split_dir = root / 'ImageSets/Segmentation'
+    ds = _voc(str(root))
+    assert (split_dir / '.train.seglab_scan.json').is_file()
+    # Second start: no mask is read again.
+    monkeypatch.setattr(type(ds), '_mask_values', staticmethod(lambda info: 1 / 0))
+    assert len(_voc(str(root))) == len(ds)
+    monkeypatch.undo()
+    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+    # A touched mask invalidates the cache (size/mtime are part of the key).
+    first = split_dir.joinpath('train.txt').read_text().split()[0]
+    mask = root / 'SegmentationClass' / f'{first}.png'
+    os.utime(mask, ns=(1, 1))
+    old = json.loads((split_dir / '.train.seglab_scan.json').read_text())['key']
+    _voc(str(root))
+    assert json.loads((split_dir / '.train.seglab_scan.json').read_text())['key'] != old
+    # Read-only data (no write bits; root ignores them, the dataset does not): ~/.cache/seglab.
+    os.chmod(split_dir, 0o555)
+    try:
+        _voc(str(root), split='val')
+        assert not (split_dir / '.val.seglab_scan.json').exists()
+        cached = os.listdir(tmp_path / 'home' / '.cache' / 'seglab')
+        assert len(cached) == 1 and cached[0].startswith('voc_subset_val_')
+    finally:
+        os.chmod(split_dir, 0o755)
 
 
 def test_bad_data_errors_name_the_files(synthetic_voc_root, tmp_path):
@@ -179,3 +214,91 @@ def test_oxford_pet_modes(tmp_path, mode, mapping):
         np.testing.assert_array_equal(ds[index]['gt_seg_map'], mapping(trimap, breed))
     with pytest.raises(ValueError, match="mode must be one of"):
         DATASETS.build(dict(type='OxfordPetDataset', data_root=str(tmp_path), mode='cats'))
+
+
+def _camvid_fixture(root, n=2, size=(12, 16)):
+    rng = np.random.default_rng(1)
+    (root / 'train').mkdir(parents=True)
+    (root / 'trainannot').mkdir()
+    lines = []
+    for i in range(n):
+        Image.fromarray(rng.integers(0, 255, size + (3, ), dtype=np.uint8)).save(
+            root / 'train' / f'f{i}.png')
+        Image.fromarray(rng.integers(0, 12, size, dtype=np.uint8)).save(
+            root / 'trainannot' / f'f{i}.png')
+        lines.append(f'/SegNet/CamVid/train/f{i}.png /SegNet/CamVid/trainannot/f{i}.png')
+    (root / 'train.txt').write_text('\n'.join(lines) + '\n')
+
+
+CHECKED = [dict(type='CheckedLoadImageFromFile'), dict(type='CheckedLoadAnnotations')]
+
+
+def test_camvid_fixture_names_palette_and_per_load_checks(tmp_path):
+    _camvid_fixture(tmp_path)
+    ds = DATASETS.build(dict(type='CamVidDataset', data_root=str(tmp_path), pipeline=CHECKED))
+    assert ds.metainfo['classes'] == (
+        'Sky', 'Building', 'Column-Pole', 'Road', 'Side-walk', 'Tree', 'Sign-Symbol', 'Fence',
+        'Car', 'Pedestrian', 'Bicyclist')
+    assert ds.metainfo['palette'][4] == [0, 0, 192]  # CamVid's Sidewalk colour
+    raw = np.array(Image.open(tmp_path / 'trainannot' / 'f0.png'))
+    np.testing.assert_array_equal(ds[0]['gt_seg_map'], np.where(raw == 11, 255, raw))
+    # A label that is no CamVid id is named with its file and values when loaded.
+    bad = raw.copy()
+    bad[0, :2] = (12, 40)
+    Image.fromarray(bad).save(tmp_path / 'trainannot' / 'f0.png')
+    with pytest.raises(ValueError, match=r'trainannot/f0\.png has values \[12, 40\]'):
+        ds[0]
+    # A label map of another size than its image: both files named.
+    Image.fromarray(raw[:-2]).save(tmp_path / 'trainannot' / 'f1.png')
+    with pytest.raises(ValueError, match=r'trainannot/f1\.png is 16x10 but its image '
+                                         r'.*train/f1\.png is 16x12'):
+        ds[1]
+    with pytest.raises(FileNotFoundError, match=r'data_root .*nowhere.* SegNet tutorial'):
+        DATASETS.build(dict(type='CamVidDataset', data_root=str(tmp_path / 'nowhere')))
+
+
+def test_size_check_holds_after_a_resize_and_unchecked_datasets_pass(tmp_path):
+    _camvid_fixture(tmp_path)
+    resized = [CHECKED[0], dict(type='Resize', scale=(8, 6), keep_ratio=False), CHECKED[1]]
+    ds = DATASETS.build(dict(type='CamVidDataset', data_root=str(tmp_path), pipeline=resized))
+    assert ds[0]['gt_seg_map'].shape == (12, 16)  # ori_shape, not the resized image
+    raw = np.array(Image.open(tmp_path / 'trainannot' / 'f0.png'))
+    Image.fromarray(raw[:-1]).save(tmp_path / 'trainannot' / 'f0.png')
+    with pytest.raises(ValueError, match='must have the same size'):
+        ds[0]
+
+
+def test_voc_empty_split_list_is_an_error(synthetic_voc_root, tmp_path):
+    root = tmp_path / 'voc'
+    shutil.copytree(synthetic_voc_root, root)
+    (root / 'ImageSets/Segmentation/train.txt').write_text('')
+    with pytest.raises(ValueError, match='train.txt names no image'):
+        _voc(str(root), tmp_cache=str(tmp_path / 'c'))
+
+
+def test_oxford_pet_breed_names_and_errors(tmp_path):
+    _pet_fixture(tmp_path)
+    ds = DATASETS.build(dict(type='OxfordPetDataset', data_root=str(tmp_path), mode='breed',
+                             pipeline=CHECKED))
+    classes = ds.metainfo['classes']
+    assert (classes[0], classes[1], classes[17], classes[37]) == (
+        'background', 'Abyssinian', 'havanese', 'yorkshire_terrier')
+    assert len(set(classes)) == 38 and len(ds.metainfo['palette']) == 38
+    # The official class ids are the breeds in case-insensitive alphabetical order.
+    assert list(classes[1:]) == sorted(classes[1:], key=str.lower)
+    # A trimap value that is none of 1/2/3 stays out of range and is named on load.
+    trimap = np.array(Image.open(tmp_path / 'annotations/trimaps/pet_0.png'))
+    trimap[0, 0] = 7
+    Image.fromarray(trimap).save(tmp_path / 'annotations/trimaps/pet_0.png')
+    binary = DATASETS.build(dict(type='OxfordPetDataset', data_root=str(tmp_path),
+                                 pipeline=CHECKED))
+    with pytest.raises(ValueError, match=r'pet_0\.png has values \[7\]'):
+        binary[0]
+    with pytest.raises(FileNotFoundError, match='data_root .*nowhere.* official layout'):
+        DATASETS.build(dict(type='OxfordPetDataset', data_root=str(tmp_path / 'nowhere')))
+    os.remove(tmp_path / 'images' / 'pet_1.jpg')
+    with pytest.raises(FileNotFoundError, match=r'images/pet_1\.jpg \(from .*trainval.txt line 2'):
+        DATASETS.build(dict(type='OxfordPetDataset', data_root=str(tmp_path)))
+    (tmp_path / 'annotations' / 'trainval.txt').write_text('pet_0 99 1 1\n')
+    with pytest.raises(ValueError, match='needs a class id 1-37'):
+        DATASETS.build(dict(type='OxfordPetDataset', data_root=str(tmp_path), mode='breed'))

@@ -18,16 +18,21 @@ class CamVidDataset(BaseSegDataset):
     test.txt`` (367 / 101 / 233 lines of ``/SegNet/CamVid/<split>/<name>.png
     /SegNet/CamVid/<split>annot/<name>.png``). The absolute ``/SegNet/CamVid/`` paths of the
     lists are resolved against ``data_root``; void (11) becomes 255 so mmseg ignores it.
+    Every load checks that the labels are 0-10 or void (see ``CheckedLoadAnnotations``).
 
     Args:
         ann_file (str): The split list, relative to ``data_root``, e.g. 'train.txt'.
         **kwargs: As :class:`mmseg.datasets.BaseSegDataset`.
     """
 
+    # Names as the SegNet paper's CamVid table writes them (the SegNet tutorial's files call
+    # them Sky, Building, Pole, Road, Pavement, Tree, SignSymbol, Fence, Car, Pedestrian,
+    # Bicyclist); colours from the official CamVid colour list (the tutorial's own script
+    # draws Pavement as [60, 40, 222] instead of CamVid's Sidewalk [0, 0, 192]).
     METAINFO = dict(
-        classes=('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol', 'Fence',
-                 'Car', 'Pedestrian', 'Bicyclist'),
-        palette=[[128, 128, 128], [128, 0, 0], [192, 192, 128], [128, 64, 128], [60, 40, 222],
+        classes=('Sky', 'Building', 'Column-Pole', 'Road', 'Side-walk', 'Tree', 'Sign-Symbol',
+                 'Fence', 'Car', 'Pedestrian', 'Bicyclist'),
+        palette=[[128, 128, 128], [128, 0, 0], [192, 192, 128], [128, 64, 128], [0, 0, 192],
                  [128, 128, 0], [192, 128, 128], [64, 64, 128], [64, 0, 128], [64, 64, 0],
                  [0, 128, 192]])
 
@@ -62,7 +67,9 @@ class CamVidDataset(BaseSegDataset):
                             f'not exist. Expected the SegNet tutorial layout: {layout}.')
                 data_list.append(dict(img_path=img_path, seg_map_path=seg_path,
                                       label_map=label_map, reduce_zero_label=False,
-                                      seg_fields=[]))
+                                      seg_fields=[], num_classes=len(self._metainfo['classes'])))
+        if not data_list:
+            raise ValueError(f'CamVidDataset: the split list {self.ann_file} names no image.')
         return data_list
 
     def _resolve(self, listed: str) -> str:

@@ -83,6 +83,9 @@ def dataset_class_frequency(config: str, split: str = 'train', num_images: Optio
         indices = sorted(np.random.default_rng(seed).choice(len(indices), num_images,
                                                             replace=False).tolist())
     counts = count_class_pixels(dataset, len(classes), indices)
-    return dict(config=config, split=split, num_images=len(indices), classes=classes,
+    return dict(config=config, split=split, num_images=len(indices),
+                loading='LoadAnnotations only: full-size labels after the dataset\'s label '
+                'mapping, no resize/crop/flip; 255 ignored',
+                classes=classes,
                 pixel_counts=counts['pixels'].tolist(),
                 **class_weights(counts['pixels'], counts['present_pixels']))

@@ -7,6 +7,15 @@ from mmseg.registry import DATASETS
 
 TRIMAP_PET, TRIMAP_BACKGROUND, TRIMAP_BORDER = 1, 2, 3
 MODES = ('binary', 'trimap', 'breed')
+# The 37 breeds in the order of the list files' class ids 1-37 (names as the image files
+# spell them; capitalised = cat, lower case = dog).
+BREEDS = ('Abyssinian', 'american_bulldog', 'american_pit_bull_terrier', 'basset_hound',
+          'beagle', 'Bengal', 'Birman', 'Bombay', 'boxer', 'British_Shorthair', 'chihuahua',
+          'Egyptian_Mau', 'english_cocker_spaniel', 'english_setter', 'german_shorthaired',
+          'great_pyrenees', 'havanese', 'japanese_chin', 'keeshond', 'leonberger', 'Maine_Coon',
+          'miniature_pinscher', 'newfoundland', 'Persian', 'pomeranian', 'pug', 'Ragdoll',
+          'Russian_Blue', 'saint_bernard', 'samoyed', 'scottish_terrier', 'shiba_inu', 'Siamese',
+          'Sphynx', 'staffordshire_bull_terrier', 'wheaten_terrier', 'yorkshire_terrier')
 
 
 @DATASETS.register_module()
@@ -19,8 +28,11 @@ class OxfordPetDataset(BaseSegDataset):
 
     - ``mode='binary'`` (default, study 002): 0 = background, 1 = pet, border ignored (255).
     - ``mode='trimap'``: 0 = background, 1 = pet, 2 = border.
-    - ``mode='breed'``: 0 = background, 1..37 = the image's breed (class id of the list file)
-      on its pet pixels, border ignored.
+    - ``mode='breed'``: 0 = background, 1..37 = the image's breed (class id of the list file;
+      class names :data:`BREEDS`) on its pet pixels, border ignored.
+
+    Trimap values other than 1-3 are reported by ``CheckedLoadAnnotations`` when they fall
+    outside the mode's classes.
 
     Args:
         mode (str): 'binary', 'trimap' or 'breed'.
@@ -46,7 +58,7 @@ class OxfordPetDataset(BaseSegDataset):
         if mode == 'trimap':
             return dict(classes=('background', 'pet', 'border'),
                         palette=[[0, 0, 0], [255, 128, 0], [255, 255, 255]])
-        classes = ('background', ) + tuple(f'breed_{i}' for i in range(1, 38))
+        classes = ('background', ) + BREEDS
         palette = [[0, 0, 0]] + [[(37 * i) % 256, (97 * i) % 256, (173 * i) % 256]
                                  for i in range(1, 38)]
         return dict(classes=classes, palette=palette)
@@ -60,6 +72,9 @@ class OxfordPetDataset(BaseSegDataset):
     def load_data_list(self) -> List[dict]:
         layout = ('images/<name>.jpg, annotations/trimaps/<name>.png and '
                   'annotations/{trainval,test}.txt under data_root (see docs/datasets.md)')
+        if self.data_root and not osp.isdir(self.data_root):
+            raise FileNotFoundError(f'OxfordPetDataset: data_root {self.data_root!r} does not '
+                                    f'exist. Expected the official layout: {layout}.')
         if not osp.isfile(self.ann_file):
             raise FileNotFoundError(f'OxfordPetDataset: list file {self.ann_file!r} not found. '
                                     f'Expected the official layout: {layout}.')
@@ -83,7 +98,10 @@ class OxfordPetDataset(BaseSegDataset):
                             f'does not exist. Expected the official layout: {layout}.')
                 data_list.append(dict(img_path=img, seg_map_path=seg,
                                       label_map=self._trimap_map(parts),
-                                      reduce_zero_label=False, seg_fields=[]))
+                                      reduce_zero_label=False, seg_fields=[],
+                                      num_classes=len(self._metainfo['classes'])))
+        if not data_list:
+            raise ValueError(f'OxfordPetDataset: the list file {self.ann_file} names no image.')
         return data_list
 
     def _trimap_map(self, parts: List[str]) -> dict:

@@ -35,11 +35,18 @@ class VOCSubsetDataset(BaseSegDataset):
     loss and the metrics; this class builds the label map itself: unselected classes become
     background by default, or 255 with ``others='ignore'``; 255 (void) stays 255.
 
+    The remapping uses mmseg's own per-load mechanism: the dataset's ``label_map`` (VOC id ->
+    subset id) travels in every sample's info and ``LoadAnnotations`` applies it, so the
+    raw palette PNGs are read as they are and nothing is converted on disk.
+
     Finding the images to keep needs every mask of the split once. The scan is cached as
-    JSON (keyed by the split list and the masks' sizes and modification times, so editing
-    either invalidates it) in ``cache_dir``, by default ``~/.cache/seglab`` (never inside the
-    data folder, which may be shared or read-only). The scan also checks the data: missing files, mask
-    values that are not VOC ids, and image/mask size mismatches are errors naming the files.
+    JSON, keyed by a hash of the split list's content and the masks' sizes and modification
+    times, so editing either rescans. The cache lives in ``cache_dir`` if given, else next to
+    the split list (``ImageSets/Segmentation/.<split>.seglab_scan.json``), or in
+    ``~/.cache/seglab`` when that folder is read-only (no write permission bits, as in a
+    shared data folder, even for root) or the write fails. The scan also checks the data:
+    missing files, mask values that are not VOC ids, and image/mask size mismatches are
+    errors naming the files. The log reports ``kept K of N images``.
 
     Args:
         classes (Sequence[str], optional): VOC class names to keep; background is always
@@ -115,11 +122,15 @@ class VOCSubsetDataset(BaseSegDataset):
         print_log(f'VOCSubsetDataset ({split}): kept {len(kept)} of {len(data_list)} images '
                   f'showing at least one of {list(self._metainfo["classes"][1:])}',
                   logger='current')
-        if not kept and data_list:
+        if not data_list:
+            raise ValueError(f'VOCSubsetDataset: the split list {self.ann_file} names no image.')
+        if not kept:
             raise ValueError(
                 f'VOCSubsetDataset: no image of {self.ann_file} shows any of the classes '
                 f'{list(self._metainfo["classes"][1:])} ({len(data_list)} masks scanned). '
                 f'Check the class names and the split.')
+        for info in kept:
+            info['num_classes'] = len(self._metainfo['classes'])  # checked per load
         return kept
 
     def _check_layout(self) -> None:
@@ -144,24 +155,52 @@ class VOCSubsetDataset(BaseSegDataset):
             st = os.stat(info['seg_map_path'])
             stats.append(f"{osp.basename(info['seg_map_path'])}:{st.st_size}:{st.st_mtime_ns}")
         with open(self.ann_file, 'rb') as f:
-            key = hashlib.sha1(f.read() + '\n'.join(stats).encode()).hexdigest()[:16]
-        cache_file = osp.join(self._cache_dir(), f'voc_subset_{key}.seglab_cache.json')
-        if osp.isfile(cache_file):
-            with open(cache_file) as f:
-                return json.load(f)
+            key = hashlib.sha1(f.read() + '\n'.join(stats).encode()).hexdigest()
+        for cache_file in self._cache_files():
+            cached = _read_json(cache_file)
+            if cached is not None and cached.get('key') == key:
+                return cached['values']
         values = {}
         print_log(f'VOCSubsetDataset: scanning {len(data_list)} masks of {self.ann_file} '
-                  f'(once; cached in {cache_file})', logger='current')
+                  f'(once; the result is cached)', logger='current')
         progress = ProgressBar(len(data_list)) if sys.stdout.isatty() else None
         for info in data_list:
             values[osp.basename(info['seg_map_path'])] = self._mask_values(info)
             if progress is not None:
                 progress.update()
-        tmp = f'{cache_file}.{os.getpid()}.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(values, f)
-        os.replace(tmp, cache_file)  # concurrent workers/ranks never read half a file
+        self._write_cache(dict(key=key, ann_file=osp.abspath(self.ann_file), values=values))
         return values
+
+    def _cache_files(self) -> List[str]:
+        """Where the scan may be cached, in order of preference."""
+        stem = osp.splitext(osp.basename(self.ann_file))[0]
+        # Outside the data folder the name must tell apart equally named split lists.
+        tag = hashlib.sha1(osp.abspath(self.ann_file).encode()).hexdigest()[:12]
+        elsewhere = f'voc_subset_{stem}_{tag}.json'
+        if self.cache_dir:
+            return [osp.join(self.cache_dir, elsewhere)]
+        ann_dir = osp.dirname(osp.abspath(self.ann_file))
+        files = [osp.join(ann_dir, f'.{stem}.seglab_scan.json')] if _writable(ann_dir) else []
+        return files + [osp.join(osp.expanduser('~'), '.cache', 'seglab', elsewhere)]
+
+    def _write_cache(self, content: dict) -> None:
+        errors = []
+        for cache_file in self._cache_files():
+            tmp = f'{cache_file}.{os.getpid()}.tmp'
+            try:
+                os.makedirs(osp.dirname(cache_file), exist_ok=True)
+                with open(tmp, 'w') as f:
+                    json.dump(content, f)
+                os.replace(tmp, cache_file)  # concurrent workers/ranks never read half a file
+            except OSError as err:
+                errors.append(f'{cache_file}: {err}')
+                continue
+            print_log(f'VOCSubsetDataset: mask scan cached in {cache_file}', logger='current')
+            return
+        # Not fatal: the next start scans again.
+        print_log(f'VOCSubsetDataset: could not cache the mask scan ({"; ".join(errors)}); '
+                  f'pass a writable cache_dir=... to make later starts instant.',
+                  logger='current', level=30)
 
     @staticmethod
     def _mask_values(info: dict) -> List[int]:
@@ -181,11 +220,19 @@ class VOCSubsetDataset(BaseSegDataset):
                 f'VOC palette PNGs of class ids, not RGB colours.')
         return [int(v) for v in values]
 
-    def _cache_dir(self) -> str:
-        directory = self.cache_dir or osp.join(osp.expanduser('~'), '.cache', 'seglab')
-        try:
-            os.makedirs(directory, exist_ok=True)
-        except OSError as err:
-            raise PermissionError(f'VOCSubsetDataset: cannot create the cache dir {directory!r} '
-                                  f'({err}); pass a writable cache_dir=...') from err
-        return directory
+
+def _writable(directory: str) -> bool:
+    """Whether ``directory`` accepts files; no write bits means no, even for root."""
+    try:
+        mode = os.stat(directory).st_mode
+    except OSError:
+        return False
+    return bool(mode & 0o222) and os.access(directory, os.W_OK)
+
+
+def _read_json(path: str) -> Optional[dict]:
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None  # absent or damaged: scan again

@@ -1,5 +1,8 @@
 # Cityscapes at 512x256 (study 004 §III.A), mmseg's CityscapesDataset (19 classes, official
 # leftImg8bit/ + gtFine/ layout; labelTrainIds from mmseg's tools/dataset_converters/cityscapes.py).
+# Whole 2048x1024 frames resized to 512x256 (same aspect ratio, no crop); train: flip 0.5 and
+# brightness/contrast ±20 %, "colour jitter ±10 %" read as saturation ±0.10 (no hue).
+# Data: `ln -s /path/to/cityscapes data/cityscapes` (docs/datasets.md).
 dataset_type = 'CityscapesDataset'
 data_root = 'data/cityscapes'
 crop_size = (256, 512)
@@ -9,6 +12,7 @@ train_pipeline = [
     dict(type='CheckedLoadAnnotations'),
     dict(type='Resize', scale=(512, 256), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5),
+    dict(type='SegColorJitter', brightness=0.2, contrast=0.2, saturation=0.1),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [

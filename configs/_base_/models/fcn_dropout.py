@@ -13,8 +13,12 @@ data_preprocessor = dict(
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True,
+    # Pad to a multiple of 32 (the ResNet stem and stages; a training batch needs one size);
+    # mmseg crops predictions back at test time.
+    size_divisor=32,
     pad_val=0,
-    seg_pad_val=255)
+    seg_pad_val=255,
+    test_cfg=dict(size_divisor=32))
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,

@@ -3,6 +3,7 @@ import os
 import os.path as osp
 from typing import Optional
 
+import numpy as np
 from mmcv.transforms import LoadImageFromFile
 from mmengine import fileio
 from mmengine.logging import print_log
@@ -78,6 +79,12 @@ class CheckedLoadImageFromFile(LoadImageFromFile):
 class CheckedLoadAnnotations(LoadAnnotations):
     """mmseg's ``LoadAnnotations`` that names a missing, corrupt or truncated label map.
 
+    Two cheap checks per load also name bad data instead of letting it train silently
+    (always errors, never skipped): a label map whose size differs from the loaded image's
+    (``ori_shape``, so it works after a ``Resize`` too), and, when the dataset puts
+    ``num_classes`` in the sample info (seglab's datasets do), label values outside
+    ``0..num_classes-1`` and 255 after the dataset's label mapping.
+
     Args:
         skip_corrupt (bool): Skip such files with a warning instead of raising (training).
         **kwargs: As :class:`mmseg.datasets.transforms.LoadAnnotations`.
@@ -92,10 +99,34 @@ class CheckedLoadAnnotations(LoadAnnotations):
         problem = _check_file(path, self.backend_args)
         if problem is None:
             try:
-                return super().transform(results)
+                loaded = super().transform(results)
             except (AttributeError, OSError, ValueError) as err:  # imfrombytes gave None
                 problem = f'could not be decoded ({err})'
+            else:
+                _check_label_map(loaded)
+                return loaded
         return _corrupt(path, problem, self.skip_corrupt, 'skip_corrupt')
+
+
+def _check_label_map(results: dict) -> None:
+    label = results['gt_seg_map']
+    image_shape = results.get('ori_shape')
+    if image_shape is not None and tuple(label.shape[:2]) != tuple(image_shape[:2]):
+        raise ValueError(
+            f"Label map {results['seg_map_path']} is {label.shape[1]}x{label.shape[0]} but "
+            f"its image {results.get('img_path')} is {image_shape[1]}x{image_shape[0]}; "
+            f'they must have the same size.')
+    num_classes = results.get('num_classes')
+    if num_classes is None:
+        return
+    if label.max() < num_classes:  # the usual case costs one pass
+        return
+    bad = [int(v) for v in np.unique(label[label >= num_classes]) if v != 255]
+    if bad:
+        raise ValueError(
+            f"Label map {results['seg_map_path']} has values {bad} (after the dataset's label "
+            f'mapping) outside the class ids 0-{num_classes - 1} and 255 (ignore). Check that '
+            f'the masks hold class ids of this dataset, not colours.')
 
 
 def _check_file(path: str, backend_args: Optional[dict]) -> Optional[str]:
