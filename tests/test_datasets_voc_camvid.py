@@ -178,7 +178,8 @@ def test_real_camvid_splits_and_labels(shared_dir):
 def test_camvid_errors_name_the_layout(tmp_path):
     with pytest.raises(FileNotFoundError, match='split list .*train.txt.* SegNet tutorial'):
         DATASETS.build(dict(type='CamVidDataset', data_root=str(tmp_path), pipeline=LOAD))
-    (tmp_path / 'train.txt').write_text('/SegNet/CamVid/train/a.png /SegNet/CamVid/trainannot/a.png\n')
+    (tmp_path / 'train.txt').write_text(
+        '/SegNet/CamVid/train/a.png /SegNet/CamVid/trainannot/a.png\n')
     with pytest.raises(FileNotFoundError, match=r'train/a\.png \(from .*train.txt line 1\)'):
         DATASETS.build(dict(type='CamVidDataset', data_root=str(tmp_path), pipeline=LOAD))
 

@@ -4,4 +4,7 @@ from .oxford_pet import OxfordPetDataset
 from .transforms import SegColorJitter, SegRandomResizedCrop
 from .voc_subset import VOCSubsetDataset
 
-__all__ = ['CamVidDataset', 'OxfordPetDataset', 'SegColorJitter', 'SegRandomResizedCrop', 'VOCSubsetDataset']
+__all__ = [
+    'CamVidDataset', 'OxfordPetDataset', 'SegColorJitter', 'SegRandomResizedCrop',
+    'VOCSubsetDataset'
+]
