@@ -7,7 +7,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import seglab  # noqa: E402,F401
 from mmengine.runner import Runner  # noqa: E402
-from seglab.utils.dist import setup_cpu_distributed  # noqa: E402
+from seglab.utils.dist import distributed_session  # noqa: E402
 from seglab.utils.cli import add_common_args, load_config  # noqa: E402
 from seglab.utils.config_checks import explain_build_errors  # noqa: E402
 
@@ -53,8 +53,7 @@ def main():
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
-    setup_cpu_distributed(cfg)
-    with explain_build_errors():
+    with distributed_session(cfg), explain_build_errors():
         runner = Runner.from_cfg(cfg)
         runner.test()
 

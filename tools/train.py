@@ -9,7 +9,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import seglab  # noqa: E402,F401  (compat layer + registration, before mmseg.models)
 from mmengine.runner import Runner  # noqa: E402
 from mmseg.registry import RUNNERS  # noqa: E402
-from seglab.utils.dist import setup_cpu_distributed  # noqa: E402
+from seglab.utils.dist import distributed_session  # noqa: E402
 from seglab.utils.cli import add_common_args, enable_amp, load_config  # noqa: E402
 from seglab.utils.config_checks import explain_build_errors  # noqa: E402
 
@@ -38,9 +38,8 @@ def main():
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    setup_cpu_distributed(cfg)
     # An unknown `type` anywhere (model now, dataloaders/hooks lazily) names the closest ones.
-    with explain_build_errors():
+    with distributed_session(cfg), explain_build_errors():
         runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
         runner.train()
 

@@ -1,5 +1,5 @@
-# Reduced-budget (2 CPU cores) protocol of unet_m-v2-scratch_1xb4-30e_voc8-256x256.py: 10 epochs instead of 30, and the
-# local ImageNet MobileNetV2 weights converted from ../shared (projects/000_voc8-unet/README.md).
+# Reduced-budget (2 CPU cores) protocol of unet_m-v2-scratch_1xb4-30e_voc8-256x256.py: 10 epochs instead of 30
+# (projects/000_voc8-unet/README.md). Random init: the scratch side of the MobileNetV2 pair.
 # Everything else (data, 256x256, augmentation, loss, optimizer, batch 4, seed) is unchanged.
 _base_ = ['./unet_m-v2-scratch_1xb4-30e_voc8-256x256.py']
 train_cfg = dict(max_epochs=10)

@@ -1,30 +1,3 @@
-# Study 002's protocol on data and weights we have: MobileNetV2 (random init; the ImageNet
-# weights of ../shared/weights, converted with tools/model_converters/mobilenet_v2_to_mmseg.py)
-# + the study's light decoder on CamVid (11 classes); batch 32, Adam 1e-3, ReduceLROnPlateau
-# (x0.5, patience 2, min 1e-6), early stopping (patience 20).
-_base_ = [
-    '../_base_/models/mobilenetv3_light.py',
-    '../_base_/datasets/camvid.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_adam-plateau_100e.py',
-]
-num_classes = 11
-model = dict(
-    backbone=dict(_delete_=True, type='MobileNetV2'),
-    decode_head=dict(num_classes=num_classes))
-train_dataloader = dict(batch_size=32)
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
-test_evaluator = val_evaluator
-
-# §5.2: EarlyStopping(patience=20) on the validation metric (mIoU; the study's val_loss is not
-# computed by MMSeg). min_delta 1e-6 = Keras' "strictly better" rule (mmengine's default 0.1
-# would ignore small gains; 0 would count ties as improvements).
-custom_hooks = _base_.custom_hooks + [
-    dict(type='EarlyStoppingHook', monitor='mIoU', rule='greater', patience=20, min_delta=1e-6)
-]
-
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    logger=dict(interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
-log_processor = dict(by_epoch=True)
+# Study 002's scratch arm on CamVid: the same MobileNetV2 + light decoder, random init.
+_base_ = ['./light_m-v2_1xb32-100e_camvid-360x480.py']
+model = dict(backbone=dict(init_cfg=None))

@@ -1,29 +1,4 @@
-# Study 002 §5 (../shared/papers/002_*.txt): MobileNetV3-Small encoder (random init) + the light
-# decoder (four x2 upsample + 3x3 conv 256/128/64/32, last x2 upsample, 1x1 conv), Oxford-IIIT
-# Pet binary masks (pet / background, border ignored), batch 32, Adam 1e-3, ReduceLROnPlateau
-# (x0.5, patience 2, min 1e-6) and early stopping (patience 20). Input size not stated: 224.
-_base_ = [
-    '../_base_/models/mobilenetv3_light.py',
-    '../_base_/datasets/oxford_pet.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_adam-plateau_100e.py',
-]
-num_classes = 2
-model = dict(
-    decode_head=dict(num_classes=num_classes))
-train_dataloader = dict(batch_size=32)
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
-test_evaluator = val_evaluator
-
-# §5.2: EarlyStopping(patience=20) on the validation metric (mIoU; the study's val_loss is not
-# computed by MMSeg). min_delta 1e-6 = Keras' "strictly better" rule (mmengine's default 0.1
-# would ignore small gains; 0 would count ties as improvements).
-custom_hooks = _base_.custom_hooks + [
-    dict(type='EarlyStoppingHook', monitor='mIoU', rule='greater', patience=20, min_delta=1e-6)
-]
-
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    logger=dict(interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
-log_processor = dict(by_epoch=True)
+# Study 002 §5 scratch arm: the same MobileNetV3-Small + light decoder on Oxford-IIIT Pet
+# binary masks, random init.
+_base_ = ['./light_m-v3-small_1xb32-100e_oxford-pet-binary-224x224.py']
+model = dict(backbone=dict(init_cfg=None))

@@ -10,11 +10,15 @@ _base_ = [
     '../_base_/schedules/schedule_adam-plateau_100e.py',
 ]
 num_classes = 2
+# mmpretrain's ImageNet MobileNetV3-Small (standard URI; offline, download it elsewhere and pass
+# --cfg-options model.backbone.init_cfg.checkpoint=<file>).
 model = dict(
+    backbone=dict(init_cfg=dict(
+        type='Pretrained', prefix='backbone.',
+        checkpoint='https://download.openmmlab.com/mmclassification/v0/mobilenet_v3/'
+        'mobilenet-v3-small_8xb128_in1k_20221114-bd1bfcde.pth')),
     decode_head=dict(num_classes=num_classes))
 train_dataloader = dict(batch_size=32)
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
-test_evaluator = val_evaluator
 
 # §5.2: EarlyStopping(patience=20) on the validation metric (mIoU; the study's val_loss is not
 # computed by MMSeg). min_delta 1e-6 = Keras' "strictly better" rule (mmengine's default 0.1
