@@ -23,8 +23,6 @@ camvid_median_frequency_weights = [
 model = dict(
     decode_head=dict(num_classes=num_classes, loss_decode=dict(type='CombinedLoss', preset='ce_only', class_weight=camvid_median_frequency_weights, loss_name='loss_ce')))
 train_dataloader = dict(batch_size=4)
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
-test_evaluator = val_evaluator
 
 # Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
 default_hooks = dict(

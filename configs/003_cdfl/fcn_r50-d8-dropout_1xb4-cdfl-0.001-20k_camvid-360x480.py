@@ -14,5 +14,3 @@ num_classes = 11
 model = dict(
     decode_head=dict(type='MCDropoutFCNHead', num_classes=num_classes, loss_decode=dict(type='CrossDropoutFocalLoss', omega=0.001, gamma=2.0, alpha=0.75)))
 train_dataloader = dict(batch_size=4)
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
-test_evaluator = val_evaluator

@@ -14,5 +14,3 @@ num_classes = 8
 model = dict(
     decode_head=dict(type='MCDropoutFCNHead', num_classes=num_classes, loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0, avg_non_ignore=True)))
 train_dataloader = dict(batch_size=4)
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
-test_evaluator = val_evaluator

@@ -14,5 +14,6 @@ num_classes = 19
 model = dict(
     decode_head=dict(type='MCDropoutFCNHead', num_classes=num_classes, loss_decode=dict(type='CrossDropoutFocalLoss', omega=0.001, gamma=2.0, alpha=0.75)))
 train_dataloader = dict(batch_size=8)
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
+# The seglab metric (superset of IoUMetric: + batch-averaged mIoU, boundary IoU, per-image).
+val_evaluator = dict(type='DetailedIoUMetric', per_image=True)
 test_evaluator = val_evaluator
