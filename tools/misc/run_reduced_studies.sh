@@ -30,15 +30,15 @@ RUNS="
 000-mnv2-pretrained|configs/000_voc8-unet/unet_m-v2_1xb4-10e_voc8-256x256_cpu-reduced.py
 000-mnv2-scratch|configs/000_voc8-unet/unet_m-v2-scratch_1xb4-10e_voc8-256x256_cpu-reduced.py
 000-unet-plain-w16|configs/000_voc8-unet/unet_plain-w16_1xb4-10e_voc8-256x256_cpu-reduced.py
-002-mnv2-pretrained|configs/002_transfer/light_m-v2_1xb32-30e_camvid-180x240_cpu-reduced.py
-002-mnv2-scratch|configs/002_transfer/light_m-v2-scratch_1xb32-30e_camvid-180x240_cpu-reduced.py
+002-mnv2-pretrained|configs/002_transfer/light_m-v2_1xb32-12e_camvid-180x240_cpu-reduced.py
+002-mnv2-scratch|configs/002_transfer/light_m-v2-scratch_1xb32-12e_camvid-180x240_cpu-reduced.py
 001-segnet|configs/001_segnet-residual/segnet_w16_1xb4-bce-30e_camvid-180x240_cpu-reduced.py
 001-segnet-residual|configs/001_segnet-residual/segnet-residual_w16_1xb4-bce-30e_camvid-180x240_cpu-reduced.py
 004-ce-only|configs/004_loss-weighting/attention-unet_w16_1xb4-ce-only-20e_camvid-180x240_cpu-reduced.py
 004-dice-dominant|configs/004_loss-weighting/attention-unet_w16_1xb4-dice-dominant-20e_camvid-180x240_cpu-reduced.py
+003-ce-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-ce-1k_camvid-180x240_cpu-reduced.py
+003-cdfl-0.01-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-cdfl-0.01-1k_camvid-180x240_cpu-reduced.py
 004-equal|configs/004_loss-weighting/attention-unet_w16_1xb4-equal-20e_camvid-180x240_cpu-reduced.py
-003-ce-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-ce-2k_camvid-180x240_cpu-reduced.py
-003-cdfl-0.01-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-cdfl-0.01-2k_camvid-180x240_cpu-reduced.py
 "
 
 selected() {  # is run $1 selected by the command line (no RUN argument: all)?

@@ -1,10 +1,10 @@
 # Reduced-budget (2 CPU cores) protocol of light_m-v2_1xb32-100e_camvid-360x480.py
-# (projects/002_transfer/README.md): half the resolution and at most 30 epochs (the study's
-# early stopping, patience 20, rarely ends a run earlier at this budget). Encoder, decoder, loss,
+# (projects/002_transfer/README.md): half the resolution and 12 epochs (144 iterations; the
+# study's early stopping, patience 20, cannot trigger at this budget; the plateau LR can). Encoder, decoder, loss,
 # Adam 1e-3, plateau LR, batch 32 and seed as the full protocol. ImageNet weights: pass
 #   --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/pretrained/mobilenet_v2_mmseg.pth
 _base_ = ['./light_m-v2_1xb32-100e_camvid-360x480.py']
-train_cfg = dict(max_epochs=30)
+train_cfg = dict(max_epochs=12)
 # Half resolution (180x240): training resizes image and labels; validation resizes the image only
 # and mmseg resizes the prediction back, so metrics are on the full-resolution 360x480 labels.
 half_res = dict(type='Resize', scale=(240, 180), keep_ratio=True)
