@@ -101,6 +101,9 @@ def test_default_cache_next_to_split_list_else_home(synthetic_voc_root, tmp_path
     root = tmp_path / 'voc'
     shutil.copytree(synthetic_voc_root, root)
     split_dir = root / 'ImageSets/Segmentation'
+    # Earlier tests may have scanned the shared fixture: start from no cache at all.
+    for cache in split_dir.glob('.*.seglab_scan.json'):
+        cache.unlink()
     ds = _voc(str(root))
     assert (split_dir / '.train.seglab_scan.json').is_file()
     # Second start: no mask is read again.

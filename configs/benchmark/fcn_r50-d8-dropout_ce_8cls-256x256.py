@@ -8,6 +8,6 @@ _base_ = [
 default_scope = 'mmseg'
 num_classes = 8
 model = dict(
-    data_preprocessor=dict(size=(256, 256)),
+    data_preprocessor=dict(size=(256, 256), size_divisor=None),  # the base pads to 32 instead
     decode_head=dict(type='MCDropoutFCNHead', num_classes=num_classes,
                      loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)))
