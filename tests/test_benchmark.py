@@ -1,5 +1,6 @@
 """The benchmark tool (issue 8): interleaving, report files, memory, FLOP convention, and that
 every optimisation it offers keeps outputs equal. Never asserts speed."""
+import copy
 import importlib.util
 import json
 import os.path as osp
@@ -265,8 +266,23 @@ def test_variant_suffixes(tool):
         tool.split_variant('a.py@channels_last')
 
 
-def test_fused_adamw_matches_the_default_step(tool, plain_cfg):
-    # CONFIG@fused-optim swaps in the fused AdamW kernel: the update must be the same.
+def test_nchw_variant_turns_the_channels_last_default_off(tool, plain_cfg):
+    cfg = tool.with_memory_format(copy.deepcopy(plain_cfg), 'p.py', {'nchw'})
+    assert cfg.model.memory_format == 'contiguous'
+    model = build_model(cfg, shape=(64, 64))
+    assert _first_conv(model).weight.is_contiguous()
+    assert not _first_conv(model).weight.is_contiguous(memory_format=torch.channels_last)
+    with pytest.raises(SystemExit, match='NCHW already'):
+        tool.with_memory_format(Config.fromfile(TINY), 'mmseg.py', {'nchw'})
+    with pytest.raises(SystemExit, match='contradict'):
+        tool.with_memory_format(copy.deepcopy(plain_cfg), 'p.py', {'nchw', 'cl'})
+
+
+def test_fused_adamw_matches_the_loop_step(tool, plain_cfg):
+    # seglab's schedules build the fused AdamW kernel (FusedOptimWrapperConstructor);
+    # CONFIG@loop-optim is the per-parameter loop it replaces: the update must be the same.
+    from seglab.engine.fused_optim_wrapper_constructor import fused_kernel_available
+    cpu_fused = fused_kernel_available(torch.optim.AdamW, torch.device('cpu'))
     cfg = plain_cfg.copy()
     cfg.merge_from_dict({'model.decode_head.dropout_ratio': 0.0,
                          'optim_wrapper.optimizer': dict(type='AdamW', lr=1e-2,
@@ -277,9 +293,9 @@ def test_fused_adamw_matches_the_default_step(tool, plain_cfg):
     fused = build_model(cfg, shape=(64, 64))
     fused.load_state_dict(ref.state_dict())
     data = synthetic_batch(2, (64, 64), 21, seed=7)
-    for model, options in ((ref, set()), (fused, {'fused-optim'})):
+    for model, options in ((ref, {'loop-optim'}), (fused, set())):
         wrapper = build_optim_wrapper(model, tool.optim_cfg(cfg, options))
-        assert wrapper.optimizer.defaults.get('fused', None) == (True if options else None)
+        assert bool(wrapper.optimizer.defaults.get('fused')) is (cpu_fused and not options)
         for _ in range(2):
             TrainStep(model, wrapper, data, 'cpu')()
     for (name, p_ref), p_fused in zip(ref.named_parameters(), fused.parameters()):

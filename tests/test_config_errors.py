@@ -141,7 +141,7 @@ def test_checkpoint_of_another_model_is_explained(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError) as excinfo:
         load_checkpoint(model, str(path), strict=True)
     message = str(excinfo.value)
-    assert 'does not match EncoderDecoder' in message
+    assert f'does not match {type(model).__name__}' in message
     assert 'missing in the checkpoint' in message and 'auxiliary_head:' in message
     assert 'shape mismatch' in message and 'decode_head.conv_seg.weight (3, 8, 1, 1)' in message
     # Non-strict loading (load_from, Pretrained) logs the same summary as a warning.

@@ -27,7 +27,10 @@ from typing import List
 
 import torch
 
-import seglab  # noqa: F401  (before mmseg.models: compat layer, registries)
+# Running the tool from a source checkout must measure this checkout's seglab.
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+import seglab  # noqa: E402,F401  (before mmseg.models: compat layer, registries)
 from mmengine.config import Config, DictAction
 from mmengine.optim import build_optim_wrapper
 
@@ -44,8 +47,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('configs', nargs='+', metavar='CONFIG',
                         help='config files; CONFIG@opt+opt adds per-config options (cl: '
-                        'channels-last, bf16/fp16: autocast, compile, fuse: conv+BN folding '
-                        'for infer, fused-optim: the optimizer\'s fused=True kernel), e.g. '
+                        'channels-last, nchw: a seglab MemoryFormatEncoderDecoder in NCHW, '
+                        'bf16/fp16: autocast, compile, fuse: conv+BN folding for infer, '
+                        'fused-optim / loop-optim: the optimizer\'s fused kernel / per-parameter '
+                        'loop), e.g. '
                         'a.py a.py@cl to measure channels-last interleaved with plain a.py')
     parser.add_argument('--mode', choices=['train', 'infer', 'data'], default='train')
     parser.add_argument('--shape', type=int, nargs=2, default=[256, 256], metavar=('H', 'W'))
@@ -90,7 +95,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-VARIANTS = ('cl', 'bf16', 'fp16', 'compile', 'fuse', 'fused-optim')
+VARIANTS = ('cl', 'nchw', 'bf16', 'fp16', 'compile', 'fuse', 'fused-optim', 'loop-optim')
 
 
 def split_variant(spec: str):
@@ -114,6 +119,20 @@ def load_cfg(path: str, cfg_options) -> Config:
     return cfg
 
 
+def with_memory_format(cfg: Config, path: str, options) -> Config:
+    """``@nchw``: a ``MemoryFormatEncoderDecoder`` config (seglab's channels-last default)
+    run in mmseg's NCHW layout, to measure what the default buys."""
+    if 'nchw' not in options:
+        return cfg
+    if cfg.model.get('type') != 'MemoryFormatEncoderDecoder':
+        raise SystemExit(f'{path}@nchw: the model is {cfg.model.get("type")!r}, which is NCHW '
+                         'already; @nchw applies to MemoryFormatEncoderDecoder models')
+    if 'cl' in options:
+        raise SystemExit(f'{path}: @nchw and @cl contradict each other')
+    cfg.model['memory_format'] = 'contiguous'
+    return cfg
+
+
 def prepare(model, args, options=frozenset()):
     if args.channels_last or 'cl' in options:
         apply_channels_last(model)
@@ -131,10 +150,16 @@ def prepare(model, args, options=frozenset()):
 
 def optim_cfg(cfg: Config, options) -> dict:
     """The config's ``optim_wrapper``; with ``fused-optim`` its optimizer's single fused
-    kernel (Adam/AdamW/SGD, CPU and CUDA) instead of per-parameter loops."""
+    kernel (Adam/AdamW/SGD, CPU and CUDA) instead of per-parameter loops, with ``loop-optim``
+    the per-parameter loop (what seglab's FusedOptimWrapperConstructor replaces)."""
     wrapper = copy.deepcopy(cfg.optim_wrapper)
+    if 'fused-optim' in options and 'loop-optim' in options:
+        raise SystemExit('@fused-optim and @loop-optim contradict each other')
     if 'fused-optim' in options:
         wrapper['optimizer']['fused'] = True
+    if 'loop-optim' in options:
+        wrapper['optimizer']['fused'] = False
+        wrapper['optimizer']['foreach'] = False
     return wrapper
 
 
@@ -292,7 +317,8 @@ def main(argv=None) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     specs = [split_variant(spec) for spec in args.configs]
-    cfgs = [load_cfg(path, args.cfg_options) for path, _ in specs]
+    cfgs = [with_memory_format(load_cfg(path, args.cfg_options), path, options)
+            for path, options in specs]
     variants = [options for _, options in specs]
     names = args.names or [
         osp.splitext(osp.basename(path))[0] + ('@' + '+'.join(sorted(opts)) if opts else '')

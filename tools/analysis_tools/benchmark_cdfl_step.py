@@ -8,12 +8,17 @@ reports medians and their ratio. A measurement, not a test:
     python tools/analysis_tools/benchmark_cdfl_step.py --repeats 10
 """
 import argparse
+import os.path as osp
 import statistics
+import sys
 import time
 
 import torch
 
-import seglab  # noqa: F401  (before mmseg.models)
+# Running the tool from a source checkout must measure this checkout's seglab.
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+import seglab  # noqa: E402,F401  (before mmseg.models)
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData

@@ -24,7 +24,10 @@ from typing import Dict, List, Optional
 
 import torch
 
-import seglab  # noqa: F401  (before mmseg.models: compat layer, registries)
+# Running the tool from a source checkout must measure this checkout's seglab.
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+import seglab  # noqa: E402,F401  (before mmseg.models: compat layer, registries)
 from mmengine.analysis import get_model_complexity_info
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope

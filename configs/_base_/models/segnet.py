@@ -17,7 +17,9 @@ data_preprocessor = dict(
     seg_pad_val=255,
     test_cfg=dict(size_divisor=8))
 model = dict(
-    type='EncoderDecoder',
+    # mmseg's EncoderDecoder in channels-last layout (faster; docs/benchmarks.md).
+    # mmseg's NCHW: memory_format='contiguous'.
+    type='MemoryFormatEncoderDecoder',
     data_preprocessor=data_preprocessor,
     backbone=dict(type='SegNetEncoder', arch='vgg16_bn', num_stages=3, norm_cfg=norm_cfg),
     decode_head=dict(

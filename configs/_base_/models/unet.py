@@ -16,7 +16,9 @@ data_preprocessor = dict(
     seg_pad_val=255,
     test_cfg=dict(size_divisor=16))
 model = dict(
-    type='EncoderDecoder',
+    # mmseg's EncoderDecoder in channels-last layout (faster; docs/benchmarks.md).
+    # mmseg's NCHW: memory_format='contiguous'.
+    type='MemoryFormatEncoderDecoder',
     data_preprocessor=data_preprocessor,
     backbone=dict(
         type='PlainUNetEncoder',

@@ -11,7 +11,10 @@
 # after every validation (checked in an epoch loop and in an iteration loop, see
 # tests/test_configs_build.py), so one validation per epoch = the study's per-epoch check.
 optimizer = dict(type='Adam', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.0)
-optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer)
+# FusedOptimWrapperConstructor: torch's fused kernel for the update where it has one
+# (docs/benchmarks.md); otherwise mmengine's DefaultOptimWrapperConstructor.
+optim_wrapper = dict(type='OptimWrapper', constructor='FusedOptimWrapperConstructor',
+                     optimizer=optimizer)
 param_scheduler = [
     dict(type='ReduceOnPlateauLR', monitor='mIoU', rule='greater', factor=0.5, patience=1,
          threshold=1e-4, threshold_rule='abs', min_value=1e-6, by_epoch=True)

@@ -4,7 +4,10 @@
 # scheduler so a longer run (max_epochs > 20) behaves as the study describes.
 # AMP: not declared (mmengine's AmpOptimWrapper does not build on CPU); pass `--amp` on a GPU.
 optimizer = dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=1e-4)
-optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer,
+# FusedOptimWrapperConstructor: torch's fused kernel for the update where it has one
+# (docs/benchmarks.md); otherwise mmengine's DefaultOptimWrapperConstructor.
+optim_wrapper = dict(type='OptimWrapper', constructor='FusedOptimWrapperConstructor',
+                     optimizer=optimizer,
                      clip_grad=dict(max_norm=1.0, norm_type=2))
 param_scheduler = [dict(type='StepLR', step_size=20, gamma=0.5, by_epoch=True)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_interval=1)
