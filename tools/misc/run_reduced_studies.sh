@@ -44,6 +44,10 @@ RUNS="
 003-ce-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-ce-1k_camvid-180x240_cpu-reduced.py
 003-cdfl-0.01-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-cdfl-0.01-1k_camvid-180x240_cpu-reduced.py
 004-equal|configs/004_loss-weighting/attention-unet_w16_1xb4-equal-20e_camvid-180x240_cpu-reduced.py
+004-dice-only|configs/004_loss-weighting/attention-unet_w16_1xb4-dice-only-20e_camvid-180x240_cpu-reduced.py
+004-focal-dominant|configs/004_loss-weighting/attention-unet_w16_1xb4-focal-dominant-20e_camvid-180x240_cpu-reduced.py
+004-ce-dominant|configs/004_loss-weighting/attention-unet_w16_1xb4-ce-dominant-20e_camvid-180x240_cpu-reduced.py
+004-focal-only|configs/004_loss-weighting/attention-unet_w16_1xb4-focal-only-20e_camvid-180x240_cpu-reduced.py
 "
 
 selected() {  # is run $1 selected by the command line (no RUN argument: all)?
