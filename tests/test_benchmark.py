@@ -176,8 +176,11 @@ def _wrapper(model):
 
 
 def test_channels_last_keeps_outputs_and_gradients(plain_cfg):
-    cfg = plain_cfg.copy()
-    cfg.merge_from_dict({'model.decode_head.dropout_ratio': 0.0})
+    cfg = copy.deepcopy(plain_cfg)
+    # seglab models are channels-last by default: start from NCHW so that the reference arm
+    # is NCHW and apply_channels_last has something to convert.
+    cfg.merge_from_dict({'model.decode_head.dropout_ratio': 0.0,
+                         'model.memory_format': 'contiguous'})
     torch.manual_seed(0)
     ref = build_model(cfg, shape=(64, 64))
     data = synthetic_batch(2, (64, 64), 21, seed=2)
@@ -186,6 +189,7 @@ def test_channels_last_keeps_outputs_and_gradients(plain_cfg):
         model = build_model(cfg, shape=(64, 64))
         model.load_state_dict(ref.state_dict())
         model.to(dtype)
+        assert _first_conv(model).weight.is_contiguous()
         if channels_last:
             apply_channels_last(model)
             assert _first_conv(model).weight.is_contiguous(memory_format=torch.channels_last)

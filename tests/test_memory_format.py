@@ -19,13 +19,6 @@ BASE_MODELS = sorted(glob.glob(osp.join(REPO, 'configs/_base_/models/*.py')))
 TINY_PLAIN = osp.join(REPO, 'configs/benchmark/tiny_unet_plain-w8-64x64.py')
 
 
-def _model_cfg(path: str) -> Config:
-    cfg = Config.fromfile(path)
-    if 'model' not in cfg:
-        pytest.skip(f'{osp.basename(path)} defines no model')
-    return cfg
-
-
 def _four_d_params(model):
     return [(n, p) for n, p in model.named_parameters() if p.dim() == 4]
 
@@ -46,7 +39,7 @@ def test_every_seglab_model_config_is_channels_last():
 
 @pytest.mark.parametrize('path', BASE_MODELS, ids=lambda p: osp.basename(p)[:-3])
 def test_channels_last_forward_equals_nchw(path):
-    cfg = _model_cfg(path)
+    cfg = Config.fromfile(path)
     torch.manual_seed(0)
     nhwc = _twin(cfg, 'channels_last')
     params = _four_d_params(nhwc)
@@ -58,10 +51,14 @@ def test_channels_last_forward_equals_nchw(path):
         assert p.is_contiguous(), name
     nhwc.eval()
     nchw.eval()
+    seen = []
+    nhwc.backbone.register_forward_pre_hook(lambda _m, args: seen.append(args[0]))
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         out_nhwc = nhwc(x, mode='tensor')
         out_nchw = nchw(x, mode='tensor')
+    # The NCHW batch reaches the backbone converted (extract_feat), not left to the weights.
+    assert seen[0].is_contiguous(memory_format=torch.channels_last)
     # The NHWC path really ran: the logits come out channels-last (a conv keeps its input's
     # layout), not NCHW converted back somewhere.
     assert out_nhwc.is_contiguous(memory_format=torch.channels_last)
@@ -118,6 +115,15 @@ def test_checkpoint_loads_into_mmseg_encoder_decoder_and_back():
     # And an NCHW checkpoint into the channels-last model: copied into its NHWC tensors.
     back = _twin(cfg, 'channels_last', plain.state_dict())
     for name, p in _four_d_params(back):
+        assert p.is_contiguous(memory_format=torch.channels_last), name
+
+
+def test_weights_are_channels_last_at_construction():
+    # mmengine wraps the model in DDP before init_weights runs: the layout must be set by then.
+    from seglab.utils.benchmark import prepare_model_cfg
+    init_default_scope('mmseg')
+    model = MODELS.build(prepare_model_cfg(Config.fromfile(TINY_PLAIN)))
+    for name, p in _four_d_params(model):
         assert p.is_contiguous(memory_format=torch.channels_last), name
 
 
