@@ -51,6 +51,8 @@ setup(
     extras_require={
         'tests': read_requirements('tests.txt'),
         'benchmark': read_requirements('benchmark.txt'),
+        'onnx': read_requirements('onnx.txt'),
+        'tensorboard': read_requirements('tensorboard.txt'),
     },
     zip_safe=False,
 )

@@ -4,7 +4,11 @@ Importing seglab first makes mmseg importable on modern PyTorch with mmcv-lite
 (:mod:`seglab.compat`), then registers seglab's datasets, transforms, models, losses,
 metrics and hooks into mmseg's registries.
 """
-from . import compat
+from . import warning_filters
+
+warning_filters.install()  # before anything imports mmengine/mmcv/mmseg
+
+from . import compat  # noqa: E402
 
 compat.apply()
 

@@ -78,6 +78,7 @@ def test_metric_files_agree_with_the_logged_scalars(two_runs):
         val = [r for r in scalars if 'mIoU' in r]
         assert [r['step'] for r in val] == [4, 8]
         assert detailed['step'] == 8 and detailed['num_images'] == 8
+        assert detailed['iter'] == 8 and detailed['stage'] == 'val'
         for key, value in detailed['summary'].items():
             assert nan_equal(val[-1][key], value), key
         for cls, row in detailed['per_class'].items():
@@ -257,10 +258,26 @@ def test_qualitative_picks_the_largest_disagreements(two_runs, synthetic_voc_roo
     out = str(tmp_path / 'qualitative.png')
     picked = load_tool('qualitative').main(
         [SMOKE_CONFIG, pred_a, pred_b, '--names', 'A', 'B', '--num', '3', '--out', out,
-         *data_root_option(synthetic_voc_root)])
+         '--min-difference', '0', *data_root_option(synthetic_voc_root)])
     assert [osp.splitext(p)[0] for p in picked] == expected
     with Image.open(out) as image:
         assert image.size == (880, 660)  # 4 columns x 3 rows of 2.2 inch at 100 dpi
+    # Default picking skips near copies of an image already picked (greedy by rank).
+    from seglab.evaluation.predictions import thumbnail
+    thumbs = {osp.splitext(n)[0]: thumbnail(np.asarray(Image.open(
+        osp.join(synthetic_voc_root, 'JPEGImages', n)).convert('RGB')))
+        for n in os.listdir(osp.join(synthetic_voc_root, 'JPEGImages'))}
+    greedy = []
+    for stem in sorted(scores, key=lambda k: -scores[k]):
+        if len(greedy) < 3 and all(np.abs(thumbs[stem] - thumbs[g]).mean() >= 0.1
+                                   for g in greedy):
+            greedy.append(stem)
+    distinct = load_tool('qualitative').main(
+        [SMOKE_CONFIG, pred_a, pred_b, '--num', '3', '--out', out, '--dpi', '50',
+         *data_root_option(synthetic_voc_root)])
+    assert [osp.splitext(p)[0] for p in distinct] == greedy
+    with Image.open(out) as image:
+        assert image.size == (440, 330)
     chosen = load_tool('qualitative').main(
         [SMOKE_CONFIG, pred_a, '--images', expected[-1], '--out', out,
          *data_root_option(synthetic_voc_root)])

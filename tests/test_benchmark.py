@@ -10,10 +10,11 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from seglab.utils.benchmark import (Case, InferStep, PeakMemory, TrainStep, apply_channels_last,
-                                    build_model, count_flops, fuse_conv_bn_for_inference,
-                                    interleave, matmul_gflops, prepare_model_cfg,
-                                    synthetic_batch)
+from seglab.utils.benchmark import (Case, InferStep, PeakMemory, TrainStep,
+                                    amp_optim_wrapper_cfg, apply_channels_last, build_model,
+                                    count_flops,
+                                    fuse_conv_bn_for_inference, interleave, matmul_gflops,
+                                    measure_peak, prepare_model_cfg, synthetic_batch)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TINY = osp.join(REPO, 'configs/benchmark/tiny_unet-s5-d16_fcn_w8-64x64.py')
@@ -213,16 +214,46 @@ def test_channels_last_keeps_outputs_and_gradients(plain_cfg):
 
 
 def test_bf16_autocast_loss_close_to_fp32(tiny_cfg):
+    from mmengine.optim import build_optim_wrapper
     torch.manual_seed(0)
     model = build_model(tiny_cfg, shape=(64, 64))
     data = synthetic_batch(2, (64, 64), 21, seed=4)
+    sgd0 = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.0))  # weights unchanged
     losses = {}
     for amp in (None, 'bf16'):
         torch.manual_seed(5)
-        step = TrainStep(model, _wrapper(model), data, 'cpu', amp)  # lr 0: weights unchanged
+        wrapper = build_optim_wrapper(model, amp_optim_wrapper_cfg(sgd0, amp))
+        step = TrainStep(model, wrapper, data, 'cpu', amp)
         step()
         losses[amp] = step.last_loss
     assert losses['bf16'] == pytest.approx(losses[None], rel=2e-2)
+    assert losses['bf16'] != losses[None]
+
+
+def test_amp_train_step_is_the_amp_optim_wrappers(plain_cfg):
+    """@amp/--amp time the real step: CPUAwareAmpOptimWrapper's autocast, fp32 weights."""
+    from mmengine.optim import build_optim_wrapper
+    from seglab.engine import CPUAwareAmpOptimWrapper
+    cfg = amp_optim_wrapper_cfg(plain_cfg.optim_wrapper, 'bf16')
+    assert cfg['type'] == 'CPUAwareAmpOptimWrapper' and cfg['dtype'] == 'bfloat16'
+    assert cfg['constructor'] == plain_cfg.optim_wrapper['constructor']
+    assert plain_cfg.optim_wrapper['type'] == 'OptimWrapper'  # the config is not modified
+    torch.manual_seed(0)
+    model = build_model(plain_cfg, shape=(64, 64))
+    wrapper = build_optim_wrapper(model, cfg)
+    assert isinstance(wrapper, CPUAwareAmpOptimWrapper)
+    seen = []
+    conv = _first_conv(model)
+    conv.register_forward_hook(lambda _m, _i, out: seen.append(out.dtype))
+    before = conv.weight.detach().clone()
+    TrainStep(model, wrapper, synthetic_batch(2, (64, 64), 21), 'cpu', 'bf16')()
+    assert seen == [torch.bfloat16]
+    assert conv.weight.dtype == torch.float32 and not torch.equal(before, conv.weight)
+    with pytest.raises(ValueError, match=r"TrainStep\(amp='bf16'\) needs an AMP optim "
+                       r"wrapper in that dtype, got OptimWrapper"):
+        TrainStep(model, _wrapper(model), {}, 'cpu', 'bf16')
+    with pytest.raises(ValueError, match='neither OptimWrapper nor an AMP wrapper'):
+        amp_optim_wrapper_cfg(dict(type='OptimWrapperDict'), 'bf16')
 
 
 def test_infer_step_runs_test_step(tiny_cfg):
@@ -315,3 +346,55 @@ def test_json_is_what_compare_runs_reads(tool, tmp_path):
     bench = run_results.read_benchmark(str(tmp_path))
     assert set(bench) == {'params', 'flops', 'images_per_s'}
     assert all(v > 0 for v in bench.values())
+
+
+def test_amp_rows_report_the_bf16_peak_and_its_fraction(tool, tmp_path):
+    report = tool.main([TINY_PLAIN, TINY_PLAIN + '@amp', '--mode', 'train', '--shape', '64',
+                        '64', '--batch', '1', '--iters', '1', '--warmup', '0', '--matmul-n',
+                        '128', '--out', str(tmp_path / 'amp')])
+    fp32, bf16 = report['results']
+    assert (fp32['precision'], bf16['precision']) == ('fp32', 'bf16')
+    assert bf16['amp'] == 'bf16' and fp32['amp'] is None
+    assert report['bf16_matmul_peak_gflops'] > 0
+    assert len(report['bf16_matmul_peak_samples']) == len(report['matmul_peak_samples']) == 2
+    assert fp32['peak_gflops'] == report['matmul_peak_gflops']
+    assert bf16['peak_gflops'] == report['bf16_matmul_peak_gflops']
+    for row in (fp32, bf16):
+        assert row['peak_fraction'] == pytest.approx(row['achieved_gflops'] / row['peak_gflops'])
+        assert row['fp32_peak_fraction'] == pytest.approx(
+            row['achieved_gflops'] / report['matmul_peak_gflops'])
+    assert all(torch.isfinite(torch.tensor(r['last_loss'])) for r in report['results'])
+    with open(tmp_path / 'amp.md') as f:
+        md = f.read()
+    assert f"bf16 {report['bf16_matmul_peak_gflops']:.1f} GFLOP/s" in md
+    assert '| tiny_unet_plain-w8-64x64@amp | bf16 |' in md
+    with pytest.raises(SystemExit, match='contradict'):
+        tool.amp_of(tool.parse_args([TINY]), {'bf16', 'fp16'})
+
+
+def test_bf16_peak_is_measured_in_bf16():
+    peak = measure_peak(128, 'cpu', torch.bfloat16, repeats=1)
+    assert peak['peak'] > 0 and peak['peak'] == max(peak['matmul'], peak.get('onednn', 0))
+
+
+def test_flops_are_counted_at_the_padded_size(tool, tiny_cfg, tmp_path):
+    # mmseg's UNet asserts inputs divisible by 16: at 60x60 padded to 64x64 (size_divisor) the
+    # count must be that of 64x64, not fail on the unpadded 60x60.
+    padded = build_model(tiny_cfg, shape=(60, 60), size_divisor=16)
+    assert padded.data_preprocessor.size is None and padded.data_preprocessor.size_divisor == 16
+    at_64 = count_flops(build_model(tiny_cfg, shape=(64, 64)), (64, 64))['flops']
+    assert count_flops(padded, (60, 60))['flops'] == at_64
+    report = tool.main([TINY, '--mode', 'train', '--shape', '60', '60', '--size-divisor', '16',
+                        '--batch', '1', '--iters', '1', '--warmup', '0', '--matmul-n', '128'])
+    assert report['results'][0]['flops'] == at_64
+    assert report['settings']['size_divisor'] == 16
+
+
+def test_help_shows_the_defaults(tool, capsys):
+    with pytest.raises(SystemExit):
+        tool.parse_args(['--help'])
+    text = ' '.join(capsys.readouterr().out.split())
+    for expected in ('images per step (default: 4)', 'timed iterations per config (default: 5)',
+                     '(default: [256, 256])', '(default: train)', '(default: 2048)',
+                     'mixed precision for every config'):
+        assert expected in text, expected

@@ -62,3 +62,18 @@ def test_default_runtime_uses_atomic_checkpoints():
     assert cfg.default_hooks.checkpoint.type == 'AtomicCheckpointHook'
     assert {h['type'] for h in cfg.custom_hooks} >= {'RNGStateHook', 'ClassNumberCheckHook',
                                                      'NonFiniteLossHook'}
+
+
+@pytest.mark.parametrize('umask', [0o022, 0o027, 0o077], ids=oct)
+def test_atomic_write_follows_the_umask(tmp_path, umask):
+    """Like mmengine's open(path, 'wb'): 0666 minus the umask (mkstemp would force 0600)."""
+    old = os.umask(umask)
+    try:
+        atomic_write_bytes(b'checkpoint', tmp_path / 'new.pth')
+        target = tmp_path / 'existing.pth'
+        target.write_bytes(b'old')
+        atomic_write_bytes(b'checkpoint', target)
+    finally:
+        os.umask(old)
+    for name in ('new.pth', 'existing.pth'):
+        assert os.stat(tmp_path / name).st_mode & 0o777 == 0o666 & ~umask, name

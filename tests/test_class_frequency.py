@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from seglab.datasets.voc_subset import PRESETS, VOC_CLASSES
@@ -118,3 +119,26 @@ def test_committed_jsons_match_numpy_on_the_real_data(shared_dir):
     assert stats['num_images'] == len(kept) == 205
     np.testing.assert_array_equal(stats['pixel_counts'], _real_counts(kept, mapping, 8))
     assert stats['classes'] == classes
+
+
+@pytest.mark.parametrize('entry, shown', [('NaN', 'nan'), ('Infinity', 'inf'), ('-0.1', '-0.1'),
+                                          ('"0.1"', "'0.1'")])
+def test_bad_frequency_entry_names_file_and_class(tmp_path, entry, shown):
+    """Python's JSON reader accepts NaN/Infinity; a NaN weight made the loss NaN at iter 1."""
+    import re
+    from seglab.losses import LogFrequencyCELoss
+    from seglab.losses.utils import load_class_weight
+    path = tmp_path / 'freq.json'
+    path.write_text('{"classes": ["background", "person", "car", "dog"], '
+                    f'"frequency": [0.7, 0.2, 0.1, {entry}], '
+                    f'"median_frequency_weights": [1.0, {entry}, 2.0, 3.0]}}')
+    with pytest.raises(ValueError, match=rf"{re.escape(repr(str(path)))}: 'frequency': entry 3 "
+                       rf"\('dog'\) is {re.escape(shown)}; every entry must be a finite number"):
+        LogFrequencyCELoss(class_frequency=str(path))
+    # The class-weight reader of the combined losses (a string is refused before this check).
+    expected = 'must be a non-empty list of numbers' if shown == "'0.1'" else (
+        rf"'median_frequency_weights': entry 1 \('person'\) is {re.escape(shown)}")
+    with pytest.raises(ValueError, match=expected):
+        load_class_weight(str(path), 'median_frequency_weights')
+    with pytest.raises(ValueError, match=r'the class_frequency list: entry 0 is nan'):
+        LogFrequencyCELoss(class_frequency=[float('nan'), 0.5])

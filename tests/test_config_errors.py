@@ -66,8 +66,8 @@ def test_train_tool_reports_unknown_type(synthetic_voc_root, tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS='1')
     proc = subprocess.run(
         [sys.executable, osp.join(REPO, 'tools', 'train.py'), SMOKE_CONFIG, '--work-dir',
-         str(tmp_path), '--cfg-options', 'model.decode_head.type=FCNHaed',
-         f'train_dataloader.dataset.data_root={synthetic_voc_root}'],
+         str(tmp_path), '--data-root', str(synthetic_voc_root),
+         '--cfg-options', 'model.decode_head.type=FCNHaed'],
         env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
     assert 'UnknownTypeError' in proc.stderr

@@ -243,3 +243,19 @@ def test_bad_arguments_are_named():
         METRICS.build(dict(type='DetailedIoUMetric', class_metrics=['F2']))
     with pytest.raises(ValueError, match='boundary_dilation_ratio'):
         METRICS.build(dict(type='DetailedIoUMetric', boundary_dilation_ratio=0))
+
+
+def test_recorded_iteration_and_epoch_count_what_is_done(tmp_path):
+    from mmengine.logging import MessageHub
+    hub = MessageHub.get_instance('detailed_metric_epoch_test')
+    # During the validation after the 3rd epoch (30 iterations), the hub still holds the
+    # 0-based index of that epoch and of the last iteration started.
+    hub.update_info('epoch', 2)
+    hub.update_info('iter', 29)
+    hub.update_info('loop_stage', 'val')
+    metric = make_metric(tmp_path)
+    run_batches(metric, [[(np.zeros((4, 4), int), np.zeros((4, 4), int), '/d/a/x.png'),
+                          (np.ones((4, 4), int), np.ones((4, 4), int), '/d/a/y.png')]])
+    record = json.load(open(tmp_path / 'detailed_metrics.json'))
+    assert (record['step'], record['iter'], record['epoch']) == (30, 30, 3)
+    assert record['stage'] == 'val' and len(record['image_set']) == 12

@@ -106,7 +106,8 @@ def test_cdfl_in_head_matches_loss_with_explicit_samples():
     original = type(loss_module).forward
 
     def spy(self, cls_score, label, **kw):
-        seen['mc'], seen['align_corners'] = self._pending_mc_probs
+        seen['mc'], seen['align_corners'] = kw['mc_probs'], kw['mc_align_corners']
+        seen['logits'], seen['label'] = cls_score.detach(), label
         seen['value'] = original(self, cls_score, label, **kw)
         return seen['value']
 
@@ -121,8 +122,13 @@ def test_cdfl_in_head_matches_loss_with_explicit_samples():
     assert torch.allclose(mc.sum(2), torch.ones(()), atol=1e-5)
     assert not mc.requires_grad
     assert not torch.equal(mc[0], mc[1])  # independent dropout masks per sample
-    assert loss_module._pending_mc_probs is None  # cleared after the call
     assert torch.equal(losses['loss_cdfl'], seen['value'])
+    # omega * DF / CE is logged, under a key that mmseg logs but does not add to the loss.
+    ratio = losses['cdfl_df_to_ce']
+    assert not ratio.requires_grad and ratio > 0
+    ce = nn.functional.cross_entropy(seen['logits'], seen['label'], ignore_index=255)
+    # (value - CE) cancels most digits of float32: a loose tolerance, still a real check.
+    assert ratio.item() == pytest.approx((seen['value'].item() - ce.item()) / ce.item(), rel=5e-3)
     # Low-resolution samples give the same loss as the same samples resized to the labels.
     from mmseg.models.utils import resize
     seg_logits = torch.randn(2, NUM_CLASSES, 32, 32)
@@ -149,6 +155,39 @@ def test_mc_head_inference_unchanged_and_extra_passes_only_rerun_cls_seg():
     fcn.load_state_dict(head.state_dict())
     feats = model.extract_feat(data['inputs'])
     assert torch.equal(head(feats), fcn(feats))
+
+
+def test_mc_samples_leave_the_global_random_stream_alone():
+    """The Monte-Carlo masks come from the head's own generator, seeded from the run seed."""
+    torch.manual_seed(5)
+    model = build_model(dict(type='CrossDropoutFocalLoss'))
+    feats = model.extract_feat(model.data_preprocessor(make_data(5), True)['inputs'])
+    head = model.decode_head
+    global_state = torch.get_rng_state()
+    first = head._mc_probs(head._forward_feature(feats))
+    assert torch.equal(torch.get_rng_state(), global_state)
+    # Same run seed -> same samples; the saved state continues the stream.
+    saved = head.rng_state_dict()
+    second = head._mc_probs(head._forward_feature(feats))
+    assert not torch.equal(first, second)
+    fresh = build_model(dict(type='CrossDropoutFocalLoss'))
+    fresh.load_state_dict(model.state_dict())
+    torch.manual_seed(5)
+    assert torch.equal(fresh.decode_head._mc_probs(head._forward_feature(feats)), first)
+    fresh.decode_head.load_rng_state_dict(saved)
+    assert torch.equal(fresh.decode_head._mc_probs(head._forward_feature(feats)), second)
+    # Dropout2d semantics: whole channels are zeroed or scaled by 1 / (1 - p).
+    gen = torch.Generator().manual_seed(0)
+    head._mc_generator, head._mc_pending_state = gen, None
+    x = torch.ones(1, 8, 4, 4)
+    with torch.no_grad():
+        seen = []
+        head.conv_seg.register_forward_hook(lambda m, i, o: seen.append(i[0]))
+        head._mc_probs(x)
+    kept = seen[0][:, :, 0, 0]
+    reference = nn.functional.dropout2d(torch.ones(64, 8, 1, 1), 0.3, training=True)
+    assert set(kept.unique().tolist()) == set(reference.unique().tolist())
+    assert torch.equal(seen[0], kept[:, :, None, None].expand_as(seen[0]))
 
 
 def test_mc_head_without_dropout_is_an_error():

@@ -1,5 +1,6 @@
 """tools/model_converters/mobilenet_v2_to_mmseg.py: tonylins (../shared) and torchvision
 MobileNetV2 state dicts -> mmseg MobileNetV2 with no missing key."""
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -83,3 +84,49 @@ def test_real_imagenet_weights_convert_and_load(shared_dir, tmp_path):
     # ImageNet features are sparse after ReLU6 but not dead, and differ per image
     assert 0.05 < (b[-1] != 0).float().mean() <= 1.0
     assert not torch.allclose(b[-1][0], b[-1][1])
+
+
+class _CodeRunningPayload:
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.marker}', ))
+
+
+@pytest.fixture
+def no_trusted_files(monkeypatch):
+    from seglab.compat.safe_load import TRUST_ENV
+    monkeypatch.setenv(TRUST_ENV, '')  # and undone after the test, also what main() adds
+
+
+def test_unsafe_source_is_refused_with_seglab_message(tmp_path, no_trusted_files):
+    from seglab.compat import UnsafeCheckpointError
+    marker = tmp_path / 'pwned'
+    src = str(tmp_path / 'evil.pth')
+    torch.save({'state_dict': {}, 'extra': _CodeRunningPayload(marker)}, src)
+    with pytest.raises(UnsafeCheckpointError) as excinfo:
+        converter.load_source(src)
+    message = str(excinfo.value)
+    assert f'Refusing to load checkpoint {src!r}' in message
+    assert f'--trust-checkpoint {src}' in message and 'model converter' in message
+    assert not marker.exists()
+
+
+def test_trust_flag_opts_in_one_legacy_source(tmp_path, monkeypatch, no_trusted_files):
+    """A harmless legacy file (an argparse.Namespace beside the weights) converts once it is
+    trusted by --trust-checkpoint, and only then."""
+    import argparse
+
+    from seglab.compat import UnsafeCheckpointError
+    torchvision = pytest.importorskip('torchvision')
+    src, dst = str(tmp_path / 'legacy.pth'), str(tmp_path / 'out.pth')
+    torch.save({'state_dict': torchvision.models.mobilenet_v2().state_dict(),
+                'args': argparse.Namespace(arch='mobilenet_v2')}, src)
+    monkeypatch.setattr(sys, 'argv', ['convert', src, dst])
+    with pytest.raises(UnsafeCheckpointError):
+        converter.main()
+    monkeypatch.setattr(sys, 'argv', ['convert', src, dst, '--trust-checkpoint', src])
+    converter.main()
+    assert len(torch.load(dst, weights_only=True)['state_dict']) == 306

@@ -7,9 +7,13 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import seglab  # noqa: E402,F401
 from mmengine.runner import Runner  # noqa: E402
+from seglab.compat.key_report import require_complete_checkpoint  # noqa: E402
 from seglab.utils.dist import distributed_session  # noqa: E402
-from seglab.utils.cli import add_common_args, load_config  # noqa: E402
+from seglab.utils.cli import add_common_args, autocast_eval_loops, load_config  # noqa: E402
 from seglab.utils.config_checks import explain_build_errors  # noqa: E402
+from seglab.utils.data_root import check_data_roots  # noqa: E402
+from seglab.utils.config_keys import check_config_keys  # noqa: E402
+from seglab.utils.split_lists import check_split_lists  # noqa: E402
 
 
 def parse_args():
@@ -21,6 +25,11 @@ def parse_args():
     parser.add_argument('--show-dir', help='directory to save painted predictions')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument('--tta', action='store_true', help='test-time augmentation')
+    parser.add_argument(
+        '--allow-partial-checkpoint',
+        action='store_true',
+        help='evaluate even if the checkpoint lacks model weights (missing keys or other '
+        'shapes leave those weights as initialised); by default that is an error')
     return add_common_args(parser).parse_args()
 
 
@@ -41,6 +50,9 @@ def trigger_visualization_hook(cfg, args):
 def main():
     args = parse_args()
     cfg = load_config(args, checkpoint=args.checkpoint)
+    if not args.no_key_check:
+        check_config_keys(cfg)  # misspelt keys, named before anything is built
+    autocast_eval_loops(cfg)  # an AMP config tests under its autocast
     if args.show or args.show_dir:
         trigger_visualization_hook(cfg, args)
     if args.tta:
@@ -53,9 +65,16 @@ def main():
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
+    check_data_roots(cfg, ['test_dataloader'])
+    check_split_lists(cfg, ['test_dataloader'])
     with distributed_session(cfg), explain_build_errors():
         runner = Runner.from_cfg(cfg)
-        runner.test()
+        if args.allow_partial_checkpoint:
+            runner.test()
+        else:
+            with require_complete_checkpoint(runner.model, args.checkpoint,
+                                             'pass --allow-partial-checkpoint'):
+                runner.test()
 
 
 if __name__ == '__main__':

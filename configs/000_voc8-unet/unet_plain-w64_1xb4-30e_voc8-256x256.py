@@ -8,21 +8,13 @@ _base_ = [
     '../_base_/datasets/voc8.py',
     '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_adamw-const_30e.py',
+    '../_base_/losses/log-frequency-ce_voc8.py',
 ]
 num_classes = 8
-# f_c of eq. 2: pixel frequency of each VOC-8 class (background, person, car, dog, cat,
-# motorbike, train, bus) in the training split as the pipeline loads it, from
-# measured on the 205 kept images of ../shared's VOC subset
-# (configs/_base_/class_frequency/voc8_train.json, tools/analysis_tools/class_frequency.py).
-# On the full VOC 2012 train split, re-run the tool and paste its `frequency`.
-voc8_class_frequency = [
-    0.7520, 0.0998, 0.0177, 0.0193,
-    0.0378, 0.0229, 0.0217, 0.0288,
-]
 model = dict(
     decode_head=dict(
         num_classes=num_classes,
-        loss_decode=dict(type='LogFrequencyCELoss', class_frequency=voc8_class_frequency)))
+        loss_decode=_base_.log_frequency_ce_loss))
 train_dataloader = dict(batch_size=4)
 # §4.5: mIoU per validation mini-batch, averaged over batches (the paper's protocol), next to
 # the standard dataset-level mIoU.

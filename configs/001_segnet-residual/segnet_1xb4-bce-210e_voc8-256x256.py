@@ -8,10 +8,11 @@ _base_ = [
     '../_base_/datasets/voc8.py',
     '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_sgd-0.1_210e.py',
+    '../_base_/losses/balanced-ce_voc8.py',
 ]
 num_classes = 8
 model = dict(
-    decode_head=dict(num_classes=num_classes, loss_decode=dict(type='BalancedCELoss', beta='auto', background_index=0)))
+    decode_head=dict(num_classes=num_classes, loss_decode=_base_.balanced_ce_loss))
 train_dataloader = dict(batch_size=4)
 
 # Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.

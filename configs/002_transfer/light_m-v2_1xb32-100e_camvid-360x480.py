@@ -16,12 +16,15 @@ num_classes = 11
 model = dict(decode_head=dict(num_classes=num_classes))
 train_dataloader = dict(batch_size=32)
 
-# §5.2: EarlyStopping(patience=20) on the validation metric (mIoU; the study's val_loss is not
-# computed by MMSeg). min_delta 1e-6 = Keras' "strictly better" rule (mmengine's default 0.1
-# would ignore small gains; 0 would count ties as improvements).
+# §5.2: ReduceLROnPlateau (schedule) and EarlyStopping(patience=20) monitor val_loss, the
+# decode head's loss on the val split that ValLossHook adds to the validation metrics.
+# min_delta 1e-6 = Keras' "strictly better" rule (mmengine's default 0.1 would ignore small
+# gains; 0 would count ties as improvements). The mIoU variant: *_miou-monitor.py.
 custom_hooks = _base_.custom_hooks + [
-    dict(type='EarlyStoppingHook', monitor='mIoU', rule='greater', patience=20, min_delta=1e-6)
+    dict(type='ValLossHook'),
+    dict(type='EarlyStoppingHook', monitor='val_loss', rule='less', patience=20, min_delta=1e-6)
 ]
+param_scheduler = [dict(_base_.param_scheduler[0], monitor='val_loss', rule='less')]
 
 # Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
 default_hooks = dict(

@@ -7,7 +7,7 @@
 # not stated by the study; mmseg's FCN recipe (SGD 0.01, poly, 20k iterations).
 _base_ = [
     '../_base_/models/fcn_dropout.py',
-    'mmseg::_base_/datasets/pascal_context_59.py',
+    '../_base_/datasets/pascal_context_59_480x480.py',  # mmseg::'s + Checked loaders
     '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_sgd-poly_20k.py',
 ]

@@ -9,11 +9,18 @@ _base_ = [
     '../_base_/schedules/schedule_adamw-step_20e.py',
 ]
 num_classes = 19
+# Table I's class-weighted CE: median-frequency weights of the Cityscapes train split, read
+# from the class-frequency JSON (configs/_base_/datasets/cityscapes_512x256.py says how to
+# write it; projects/004_loss-weighting/README.md says why median frequency).
 model = dict(
     decode_head=dict(
         num_classes=num_classes,
-        loss_decode=dict(type='CombinedLoss', preset='dice_only')))
+        loss_decode=dict(type='CombinedLoss', preset='dice_only',
+                         class_weight=_base_.cityscapes_class_frequency_file,
+                         class_weight_key='median_frequency_weights')))
 train_dataloader = dict(batch_size=4)
+# Table III's "Min Val Loss": the combined loss on the val split, logged as val/val_loss.
+custom_hooks = _base_.custom_hooks + [dict(type='ValLossHook')]
 
 # Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
 default_hooks = dict(

@@ -18,8 +18,8 @@ model = dict(
     auxiliary_head=dict(in_channels=16, channels=8, num_classes=num_classes, norm_cfg=norm_cfg),
     test_cfg=dict(mode='whole'))
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='CheckedLoadAnnotations', num_classes=num_classes),
     dict(type='RandomResize', scale=(96, 72), ratio_range=(0.75, 1.25), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.9),
     dict(type='RandomFlip', prob=0.5),

@@ -2,24 +2,33 @@
 # with study 004's dataset, schedule and loss, to compare seglab's models against MMSeg.
 # ImageNet weights: mmseg's open-mmlab:// URI; offline, --cfg-options model.pretrained=/path (or
 # model.pretrained=None to train from scratch).
+# Matches: configs/004_loss-weighting/attention-unet_1xb4-dice-dominant-20e_cityscapes-512x256.py
 _base_ = [
     'mmseg::_base_/models/fcn_unet_s5-d16.py',
     '../_base_/datasets/cityscapes_512x256.py',
     '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_adamw-step_20e.py',
 ]
+compared_with = ('configs/004_loss-weighting/'
+                 'attention-unet_1xb4-dice-dominant-20e_cityscapes-512x256.py')
 num_classes = 19
+# Study 004's loss: the preset, median-frequency class weights of the Cityscapes base.
+combined_loss = dict(type='CombinedLoss', preset='dice_dominant',
+                     class_weight=_base_.cityscapes_class_frequency_file,
+                     class_weight_key='median_frequency_weights')
 norm_cfg = dict(type='BN', requires_grad=True)  # one process: no SyncBN
 model = dict(
     # the UNet downsamples 4x: pad inputs to a multiple of 16 (prediction cropped back)
     data_preprocessor=dict(size=None, size_divisor=16, test_cfg=dict(size_divisor=16)),
     backbone=dict(norm_cfg=norm_cfg),
     decode_head=dict(num_classes=num_classes, norm_cfg=norm_cfg,
-                     loss_decode=dict(_delete_=True, type='CombinedLoss', preset='dice_dominant')),
+                     loss_decode=dict(_delete_=True, **combined_loss)),
     auxiliary_head=dict(num_classes=num_classes, norm_cfg=norm_cfg,
-                        loss_decode=dict(_delete_=True, type='CombinedLoss', preset='dice_dominant', loss_weight=0.4)),
+                        loss_decode=dict(_delete_=True, **combined_loss, loss_weight=0.4)),
     test_cfg=dict(mode='whole'))
 train_dataloader = dict(batch_size=4)
+# As the study: Table III's "Min Val Loss", the loss on the val split (val/val_loss).
+custom_hooks = _base_.custom_hooks + [dict(type='ValLossHook')]
 
 # Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
 default_hooks = dict(

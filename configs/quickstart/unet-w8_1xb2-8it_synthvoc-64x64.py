@@ -11,8 +11,8 @@ model = dict(
     # Dropout on: resume tests must see the torch random stream restored too.
     decode_head=dict(in_channels=[8, 16, 32, 64, 128], channels=8, dropout_ratio=0.1))
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='CheckedLoadAnnotations', num_classes={{_base_.num_classes}}),
     dict(type='RandomResize', scale=(96, 72), ratio_range=(0.75, 1.25), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.9),
     dict(type='RandomFlip', prob=0.5),

@@ -5,23 +5,97 @@ mmengine's ``load_state_dict`` (behind ``load_from``, ``resume``, ``load_checkpo
 unexpected key, which for a checkpoint of another model is hundreds of names on one line. We
 wrap it to first state, grouped by part (backbone / decode_head / auxiliary_head / ...), how
 many keys are missing, unexpected or of the wrong shape; with ``strict=True`` that summary is
-the error. mmengine's own behaviour (what gets loaded) is unchanged.
+the error. mmengine's own behaviour (what gets loaded) is unchanged, except where a caller
+asks for more through :func:`key_check` (``tools/test.py``: every model weight must load;
+``Pretrained``: most of the encoder must), whose checks run before anything is loaded.
 """
+import contextlib
 import functools
 import logging
+from typing import Callable, Iterator, List, NamedTuple, Optional
 
 from mmengine.logging import print_log
+from torch import nn
 
 _PATCHED_FLAG = '_seglab_key_report'
+_CHECKS: List[Callable[['KeyMatch'], None]] = []
+
+
+class IncompleteCheckpointError(RuntimeError):
+    """A checkpoint leaves model weights unloaded where the caller requires all of them."""
+
+
+class KeyMatch(NamedTuple):
+    """How a state dict's keys meet a module's (``num_batches_tracked`` left out)."""
+    module: nn.Module  # unwrapped from DDP / TTA wrappers
+    model_keys: List[str]
+    checkpoint_keys: List[str]
+    missing: List[str]
+    unexpected: List[str]
+    shape_mismatch: List[str]  # 'key (checkpoint shape)->(model shape)'
+    summary: Optional[str]  # describe_key_mismatch(...), None when everything matches
+
+    @property
+    def loaded(self) -> int:
+        """How many of the module's weights the checkpoint provides (name and shape)."""
+        return len(self.model_keys) - len(self.missing) - len(self.shape_mismatch)
+
+
+@contextlib.contextmanager
+def key_check(check: Callable[[KeyMatch], None]) -> Iterator[None]:
+    """Call ``check(match)`` before every ``load_state_dict`` inside the block.
+
+    ``check`` raises to stop the load; it sees every load (``load_from``, ``Pretrained``
+    of each submodule), so it should look at ``match.module`` first.
+    """
+    _CHECKS.append(check)
+    try:
+        yield
+    finally:
+        _CHECKS.remove(check)
+
+
+def unwrap(module: nn.Module) -> nn.Module:
+    """The model inside DDP / TTA wrappers, as mmengine's ``load_state_dict`` loads it."""
+    from mmengine.model import BaseTTAModel, is_model_wrapper
+    while is_model_wrapper(module) or isinstance(module, BaseTTAModel):
+        module = module.module
+    return module
+
+
+@contextlib.contextmanager
+def require_complete_checkpoint(model: nn.Module, filename: str,
+                                opt_out: str) -> Iterator[None]:
+    """Inside the block, loading ``filename`` into ``model`` must set every model weight.
+
+    Missing keys and shape mismatches raise :class:`IncompleteCheckpointError` naming the
+    file, the model parts and ``opt_out`` (how to allow a partial load); unexpected keys stay
+    the usual warning.
+    """
+    target = unwrap(model)
+
+    def check(match: KeyMatch) -> None:
+        if match.module is not target or not (match.missing or match.shape_mismatch):
+            return
+        raise IncompleteCheckpointError(
+            f'Checkpoint {filename!r} does not hold all weights of the model in this config '
+            f'({type(target).__name__}): {match.loaded} of {len(match.model_keys)} load; the '
+            f'other {len(match.model_keys) - match.loaded} would be evaluated as initialised.'
+            f'\n{match.summary}\n'
+            f'Use the config the checkpoint was trained with, or a checkpoint of this model '
+            f'(a model of another width, num_classes or encoder, or an encoder or classifier '
+            f'state dict, does not fit). To evaluate a partial checkpoint on purpose, '
+            f'{opt_out}.')
+
+    with key_check(check):
+        yield
 
 
 def _report(module, state_dict, strict, logger) -> None:
     from mmengine.dist import get_rank
-    from mmengine.model import is_model_wrapper
 
     from seglab.utils.config_checks import describe_key_mismatch
-    if is_model_wrapper(module):
-        module = module.module
+    module = unwrap(module)
     own = module.state_dict()
     model_keys = [k for k in own if not k.endswith('num_batches_tracked')]
     ckpt_keys = [k for k in state_dict if not k.endswith('num_batches_tracked')]
@@ -30,6 +104,11 @@ def _report(module, state_dict, strict, logger) -> None:
         if k in own and hasattr(state_dict[k], 'shape') and state_dict[k].shape != own[k].shape
     ]
     summary = describe_key_mismatch(model_keys, ckpt_keys, shape_mismatch)
+    ckpt_set, model_set = set(ckpt_keys), set(model_keys)
+    match = KeyMatch(module, model_keys, ckpt_keys, [k for k in model_keys if k not in ckpt_set],
+                     [k for k in ckpt_keys if k not in model_set], shape_mismatch, summary)
+    for check in list(_CHECKS):
+        check(match)
     if summary is None:
         return
     message = (f'The checkpoint does not match {type(module).__name__} exactly.\n{summary}')

@@ -2,20 +2,43 @@
 
 torch >= 2.6 unpickles with ``weights_only=True``, which refuses the few non-tensor types
 mmengine stores in a resume checkpoint (``HistoryBuffer`` in the message hub, numpy arrays
-and scalars inside it), so ``--resume`` fails. We allow-list exactly those types and keep
-safe loading on. A checkpoint whose pickle needs anything else (for example one crafted to
-run code) is refused with an explanation; a trusted legacy file can be opted in explicitly,
-file by file, through ``SEGLAB_TRUSTED_CHECKPOINTS`` (``--trust-checkpoint`` in the tools).
+and scalars inside it), so ``--resume`` fails. We allow-list exactly those types (numpy
+through the vetted stand-ins of :mod:`seglab.compat.safe_numpy`) and keep safe loading on.
+A checkpoint whose pickle needs anything else (for example one crafted to run code) is
+refused with an explanation; a trusted legacy file can be opted in explicitly, file by file,
+through ``SEGLAB_TRUSTED_CHECKPOINTS`` (``--trust-checkpoint`` in the tools).
 """
 import os
 import os.path as osp
 import pickle
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import numpy as np
 import torch
 
+from .safe_numpy import numpy_safe_globals
+
 TRUST_ENV = 'SEGLAB_TRUSTED_CHECKPOINTS'
+
+
+def _mmengine_statistics_methods() -> Dict[str, Callable]:
+    """The statistics methods mmengine itself registers on HistoryBuffer (min/max/...).
+
+    Collected into a private dict, so that neither methods registered later by other code
+    nor names a loaded checkpoint wrote into ``HistoryBuffer._statistics_methods`` count.
+    """
+    from mmengine.logging import HistoryBuffer
+
+    class Probe:
+        _statistics_methods: Dict[str, Callable] = {}
+
+    HistoryBuffer._set_default_statistics(Probe())
+    return dict(Probe._statistics_methods)
+
+
+MMENGINE_STATISTICS_METHODS = _mmengine_statistics_methods()
+# What HistoryBuffer.__setstate__ leaves on an instance loaded from a checkpoint.
+HISTORY_BUFFER_ATTRIBUTES = {'max_length', '_log_history', '_count_history'}
 
 
 def history_buffer_getattr(obj: Any, name: str) -> Any:
@@ -23,37 +46,21 @@ def history_buffer_getattr(obj: Any, name: str) -> Any:
 
     A HistoryBuffer stores its statistics methods, which pickle as
     ``getattr(HistoryBuffer, 'min')``. The real ``getattr`` would be a code-execution gadget
-    in an unpickler, so this stand-in resolves only the methods HistoryBuffer registered.
+    in an unpickler, so this stand-in resolves only the methods mmengine registers (captured
+    at import, never taken from the class dict a loaded state can extend).
     """
     from mmengine.logging import HistoryBuffer
-    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
-        return getattr(HistoryBuffer, name)
+    if obj is HistoryBuffer and isinstance(name, str) and name in MMENGINE_STATISTICS_METHODS:
+        return MMENGINE_STATISTICS_METHODS[name]
     raise pickle.UnpicklingError(
         f'Refusing getattr({obj!r}, {name!r}) while loading a checkpoint: only '
         f'HistoryBuffer statistics methods may be resolved by name.')
 
 
 def mmengine_checkpoint_types() -> List[Any]:
-    """The non-tensor globals mmengine 0.10 writes into its checkpoints."""
+    """The non-tensor globals mmengine 0.10 writes into its checkpoints (numpy: vetted)."""
     from mmengine.logging import HistoryBuffer
-    HistoryBuffer()  # registers the default statistics methods on the class
-    multiarray = np.core.multiarray
-    types = [
-        HistoryBuffer,
-        (history_buffer_getattr, 'builtins.getattr'),
-        np.ndarray,
-        np.dtype,
-        multiarray._reconstruct,
-        multiarray.scalar,
-    ]
-    # numpy >= 1.25 pickles dtypes as instances of per-type classes (np.dtypes.Float64DType).
-    dtypes_module = getattr(np, 'dtypes', None)
-    if dtypes_module is not None:
-        types += [
-            getattr(dtypes_module, name) for name in dir(dtypes_module)
-            if name.endswith('DType')
-        ]
-    return types
+    return [HistoryBuffer, (history_buffer_getattr, 'builtins.getattr')] + numpy_safe_globals()
 
 
 def allow_mmengine_checkpoint_types() -> bool:
@@ -80,21 +87,85 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint needs arbitrary unpickling, which seglab refuses by default."""
 
 
+def _refusal(filename: str, reason: str) -> UnsafeCheckpointError:
+    return UnsafeCheckpointError(
+        f'Refusing to load checkpoint {filename!r}: its pickle needs objects outside the '
+        f'safe set (tensors, containers, numbers and the mmengine types seglab '
+        f'allow-lists), so loading it could run arbitrary code on this machine.\n'
+        f'If you made this file or trust its source, opt it in explicitly: pass '
+        f'`--trust-checkpoint {filename}` to tools/train.py, tools/test.py or the model '
+        f'converter, or set {TRUST_ENV}={filename}. Better, re-save it as a plain state '
+        f'dict.\n{reason}')
+
+
+def _unpickler_reason(message: str) -> str:
+    """The unpickler's own line out of torch's long ``weights_only`` error message."""
+    if 'WeightsUnpickler error:' in message:
+        message = message.split('WeightsUnpickler error:', 1)[1]
+    boilerplate = ('Weights only load failed', 'Check the documentation of torch.load')
+    lines = [line.strip() for line in message.splitlines()
+             if line.strip() and not line.strip().startswith(boilerplate)]
+    reason = lines[0] if lines else message.strip()
+    # torch goes on to suggest allow-listing the global, which is exactly the unsafe step.
+    return reason.split(' Please use `torch.serialization.add_safe_globals', 1)[0]
+
+
+def _history_buffers(obj: Any) -> Iterator[Any]:
+    """Every HistoryBuffer inside containers of a loaded checkpoint (cycles allowed)."""
+    from mmengine.logging import HistoryBuffer
+    stack, seen = [obj], set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif isinstance(item, HistoryBuffer):
+            yield item
+
+
+def _check_history_buffers(checkpoint: Any, filename: str) -> None:
+    """Refuse HistoryBuffers whose state set attributes mmengine never pickles."""
+    for buffer in _history_buffers(checkpoint):
+        state = vars(buffer)
+        unexpected = sorted(set(state) - HISTORY_BUFFER_ATTRIBUTES)
+        arrays_ok = all(type(state.get(k)) is np.ndarray
+                        for k in ('_log_history', '_count_history'))
+        if unexpected or not arrays_ok or type(state.get('max_length')) is not int:
+            raise _refusal(filename, f'A HistoryBuffer in it carries attributes '
+                           f'{unexpected or sorted(state)}; one saved by mmengine loads with '
+                           f'exactly {sorted(HISTORY_BUFFER_ATTRIBUTES)} (two numpy arrays '
+                           f'and an int).')
+
+
 def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
-    """``torch.load`` with ``weights_only=True`` unless the file was explicitly trusted."""
+    """``torch.load`` with ``weights_only=True`` unless the file was explicitly trusted.
+
+    ``HistoryBuffer.__setstate__`` merges the loaded statistics methods into the class-wide
+    ``HistoryBuffer._statistics_methods``; that dict is restored after a safe load (plus
+    mmengine's own methods, which ``__setstate__`` registers), so a file cannot add or
+    replace the methods every buffer of this process calls.
+    """
     if osp.realpath(filename) in trusted_checkpoints():
         return torch.load(filename, map_location=map_location, weights_only=False)
+    from mmengine.logging import HistoryBuffer
+    statistics_methods = HistoryBuffer._statistics_methods
+    before = dict(statistics_methods)
     try:
-        return torch.load(filename, map_location=map_location, weights_only=True)
+        checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        raise UnsafeCheckpointError(
-            f'Refusing to load checkpoint {filename!r}: its pickle needs objects outside the '
-            f'safe set (tensors, containers, numbers and the mmengine types seglab '
-            f'allow-lists), so loading it could run arbitrary code on this machine.\n'
-            f'If you made this file or trust its source, opt it in explicitly: pass '
-            f'`--trust-checkpoint {filename}` to tools/train.py or tools/test.py, or set '
-            f'{TRUST_ENV}={filename}. Better, re-save it as a plain state dict.\n'
-            f'torch said: {str(err).splitlines()[0]}') from err
+        raise _refusal(filename, f'Refused: {_unpickler_reason(str(err))}') from err
+    finally:
+        statistics_methods.clear()
+        statistics_methods.update(before)
+        # What __setstate__ itself registers: buffers built by unpickling never run __init__.
+        for name, method in MMENGINE_STATISTICS_METHODS.items():
+            statistics_methods.setdefault(name, method)
+    _check_history_buffers(checkpoint, filename)
+    return checkpoint
 
 
 def safe_load_url(url: str,

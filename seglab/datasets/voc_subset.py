@@ -1,5 +1,6 @@
 """PASCAL VOC 2012 restricted to a subset of its classes (study 000, §4.1)."""
 import hashlib
+import io
 import json
 import os
 import os.path as osp
@@ -12,6 +13,8 @@ from mmengine.utils import ProgressBar
 from mmseg.datasets import BaseSegDataset, PascalVOCDataset
 from mmseg.registry import DATASETS
 from PIL import Image
+
+from .transforms.checked_loading import describe_corruption
 
 VOC_CLASSES = PascalVOCDataset.METAINFO['classes']
 PRESETS: Dict[str, tuple] = {
@@ -45,8 +48,9 @@ class VOCSubsetDataset(BaseSegDataset):
     the split list (``ImageSets/Segmentation/.<split>.seglab_scan.json``), or in
     ``~/.cache/seglab`` when that folder is read-only (no write permission bits, as in a
     shared data folder, even for root) or the write fails. The scan also checks the data:
-    missing files, mask values that are not VOC ids, and image/mask size mismatches are
-    errors naming the files. The log reports ``kept K of N images``.
+    missing files, empty, truncated or undecodable masks (with the fix: replace the file or
+    drop its line from the split list), mask values that are not VOC ids, and image/mask size
+    mismatches are errors naming the files. The log reports ``kept K of N images``.
 
     Args:
         classes (Sequence[str], optional): VOC class names to keep; background is always
@@ -202,16 +206,32 @@ class VOCSubsetDataset(BaseSegDataset):
                   f'pass a writable cache_dir=... to make later starts instant.',
                   logger='current', level=30)
 
-    @staticmethod
-    def _mask_values(info: dict) -> List[int]:
-        mask = Image.open(info['seg_map_path'])
-        with Image.open(info['img_path']) as img:
+    def _mask_values(self, info: dict) -> List[int]:
+        path = info['seg_map_path']
+        with open(path, 'rb') as f:
+            data = f.read()
+        # PIL's own messages ("cannot identify image file", "image file is truncated") name
+        # neither the file nor the fix; a truncated PNG fails only when its pixels decode.
+        problem = describe_corruption(data)
+        if problem is None:
+            try:
+                mask = Image.open(io.BytesIO(data))
+                mask_array = np.asarray(mask)
+            except (OSError, SyntaxError, ValueError) as err:
+                problem = f'could not be decoded ({err})'
+        if problem is not None:
+            self._unreadable('mask', path, problem)
+        try:
+            img = Image.open(info['img_path'])  # the header only: the loaders check the rest
+        except (OSError, SyntaxError, ValueError) as err:
+            self._unreadable('image', info['img_path'], f'could not be decoded ({err})')
+        with img:
             if img.size != mask.size:
                 raise ValueError(
                     f"VOCSubsetDataset: image {info['img_path']} is {img.size[0]}x"
                     f"{img.size[1]} but its mask {info['seg_map_path']} is {mask.size[0]}x"
                     f'{mask.size[1]}; they must have the same size.')
-        values = np.unique(np.asarray(mask))
+        values = np.unique(mask_array)
         bad = [int(v) for v in values if v >= len(VOC_CLASSES) and v != VOID]
         if bad:
             raise ValueError(
@@ -219,6 +239,13 @@ class VOCSubsetDataset(BaseSegDataset):
                 f'VOC class ids 0-{len(VOC_CLASSES) - 1} and {VOID} (void). Masks must be '
                 f'VOC palette PNGs of class ids, not RGB colours.')
         return [int(v) for v in values]
+
+    def _unreadable(self, what: str, path: str, problem: str) -> None:
+        sample_id = osp.splitext(osp.basename(path))[0]
+        raise OSError(
+            f'VOCSubsetDataset: the {what} {path} {problem}, found while scanning the masks of '
+            f'{self.ann_file}. Replace it with the file from the VOC archive, or remove the '
+            f'line {sample_id!r} from {self.ann_file}.')
 
 
 def _writable(directory: str) -> bool:

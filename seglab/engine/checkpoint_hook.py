@@ -5,6 +5,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 
 from mmseg.registry import HOOKS
+from .atomic_backend import AtomicLocalBackend, remove_stale_temporaries
 
 
 @HOOKS.register_module()
@@ -16,7 +17,9 @@ class AtomicCheckpointHook(CheckpointHook):
     checkpoint *before* writing the new one. A kill during a save can therefore leave a
     truncated file, an empty pointer, or, with ``max_keep_ckpts=1``, no checkpoint at all.
     This hook writes through :class:`~seglab.engine.AtomicLocalBackend` (temporary file +
-    rename), then moves the pointer atomically, and only then prunes old checkpoints.
+    rename), then moves the pointer atomically, and only then prunes old checkpoints. Before
+    training, it deletes the temporary files (``.iter_N.pth.*.tmp``) saves interrupted by a
+    kill left in the checkpoint folder and the work dir.
 
     Args:
         **kwargs: As :class:`mmengine.hooks.CheckpointHook`. ``backend_args`` defaults to
@@ -27,6 +30,14 @@ class AtomicCheckpointHook(CheckpointHook):
         if kwargs.get('backend_args') is None and kwargs.get('file_client_args') is None:
             kwargs['backend_args'] = dict(backend='atomic_local')
         super().__init__(**kwargs)
+
+    def before_train(self, runner) -> None:
+        super().before_train(runner)  # resolves self.out_dir
+        if not is_main_process() or not isinstance(self.file_backend, AtomicLocalBackend):
+            return
+        for folder in dict.fromkeys([self.out_dir, runner.work_dir]):
+            for path in remove_stale_temporaries(folder):
+                runner.logger.info(f'Removed {path}, left by an interrupted atomic write.')
 
     def _save_checkpoint_with_step(self, runner, step, meta):
         ckpt_filename = self.filename_tmpl.format(step)

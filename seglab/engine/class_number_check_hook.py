@@ -2,7 +2,7 @@
 from mmengine.hooks import Hook
 
 from mmseg.registry import HOOKS
-from seglab.utils.config_checks import check_num_classes
+from seglab.utils.config_checks import check_loader_num_classes, check_num_classes
 
 
 @HOOKS.register_module()
@@ -12,7 +12,8 @@ class ClassNumberCheckHook(Hook):
     Without it, a head predicting fewer classes than the labels trains until a loss indexes
     out of range (or, with more classes, trains silently on a wrong setup). The check runs at
     ``before_run``, when mmengine has built the model and the loops' datasets, and raises a
-    ``ValueError`` naming both numbers and the config fields to fix.
+    ``ValueError`` naming both numbers and the config fields to fix. The label-range
+    ``num_classes`` given to ``CheckedLoadAnnotations`` is checked against the dataset too.
     """
 
     priority = 'VERY_HIGH'
@@ -26,3 +27,4 @@ class ClassNumberCheckHook(Hook):
             if dataloader is None:  # loop not built (e.g. val during test), or a dict
                 continue
             check_num_classes(runner.model, dataloader.dataset, f'{field}.dataset')
+            check_loader_num_classes(dataloader.dataset, f'{field}.dataset')

@@ -6,6 +6,8 @@ import torch.nn as nn
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapper
 from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIMIZERS
 
+from .channels_last_optimizers import CHANNELS_LAST_VARIANTS
+
 FUSABLE_OPTIMIZERS = ('Adam', 'AdamW', 'SGD', 'Adagrad')
 
 
@@ -32,7 +34,12 @@ class FusedOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     ``fused`` is set only where the installed torch has the kernel for the model's device and
     the config does not choose itself (an explicit ``fused`` or ``foreach`` wins), so configs
     stay valid on torch 2.1 (no CPU kernel) and on any device. ``paramwise_cfg`` works as with
-    the default constructor.
+    the default constructor. Adam, AdamW, Adagrad and SGD with ``fused=True`` are built as
+    their :mod:`~seglab.engine.channels_last_optimizers` variants (same update, same state
+    dict): they give gradients and states their parameter's layout first (torch's fused CPU
+    kernels are wrong when layouts differ, e.g. an NCHW run's state resumed into a
+    channels-last model), and Adam/AdamW/Adagrad step channels-last parameters without the
+    NHWC -> contiguous copies of torch's kernel.
 
     Args:
         optim_wrapper_cfg (dict): The ``optim_wrapper`` config.
@@ -47,4 +54,7 @@ class FusedOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             optimizer_cls = OPTIMIZERS.get(optimizer_type)
             if param is not None and fused_kernel_available(optimizer_cls, param.device):
                 self.optimizer_cfg = dict(self.optimizer_cfg, fused=True)
+        if self.optimizer_cfg.get('fused') and optimizer_type in CHANNELS_LAST_VARIANTS:
+            self.optimizer_cfg = dict(self.optimizer_cfg,
+                                      type=CHANNELS_LAST_VARIANTS[optimizer_type])
         return super().__call__(model)

@@ -6,12 +6,28 @@ import numpy as np
 import torch
 from mmengine.dist import all_gather_object, get_rank, get_world_size
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop, EpochBasedTrainLoop, IterBasedTrainLoop
 
 from mmseg.registry import HOOKS
 
 
-def get_rng_state() -> dict:
+def _generator_owners(model: Optional[torch.nn.Module]) -> dict:
+    """Submodules with their own random generator (``rng_state_dict``/``load_rng_state_dict``),
+    by name in the unwrapped model (e.g. ``MCDropoutFCNHead``'s Monte-Carlo generator)."""
+    if model is None:
+        return {}
+    if is_model_wrapper(model):
+        model = model.module
+    return {
+        name: m
+        for name, m in model.named_modules()
+        if callable(getattr(m, 'rng_state_dict', None))
+        and callable(getattr(m, 'load_rng_state_dict', None))
+    }
+
+
+def get_rng_state(model: Optional[torch.nn.Module] = None) -> dict:
     state = dict(
         python=random.getstate(),
         numpy=np.random.get_state(),
@@ -19,15 +35,23 @@ def get_rng_state() -> dict:
     )
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state['cuda'] = torch.cuda.get_rng_state_all()
+    modules = {name: m.rng_state_dict() for name, m in _generator_owners(model).items()}
+    modules = {name: s for name, s in modules.items() if s is not None}
+    if modules:
+        state['modules'] = modules
     return state
 
 
-def set_rng_state(state: dict) -> None:
+def set_rng_state(state: dict, model: Optional[torch.nn.Module] = None) -> None:
     random.setstate(_as_python_state(state['python']))
     np.random.set_state(state['numpy'])
     torch.set_rng_state(state['torch'].cpu())
     if 'cuda' in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all([s.cpu() for s in state['cuda']])
+    saved = state.get('modules', {})
+    for name, module in _generator_owners(model).items():
+        if name in saved:
+            module.load_rng_state_dict(saved[name])
 
 
 class _RestoreAfterReplay:
@@ -83,6 +107,10 @@ class RNGStateHook(Hook):
     them afresh. Epoch-based loops with persistent workers cannot be resumed exactly (the
     workers' streams are not saved).
 
+    Model parts with a generator of their own (``rng_state_dict()`` /
+    ``load_rng_state_dict(state)``, e.g. the Monte-Carlo-dropout head of study 003) have its
+    state saved and restored with the others, under ``rng_state['modules'][<module name>]``.
+
     In distributed runs every rank has its own stream (augmentations draw different amounts
     of randomness per sample), but mmengine calls ``before_save_checkpoint`` on rank 0 only.
     So after every iteration/epoch, before the checkpoint hook runs (priority ``LOW`` is
@@ -96,23 +124,25 @@ class RNGStateHook(Hook):
         self._pending: Optional[dict] = None
         self._before_val: Optional[dict] = None
         self._per_rank: Optional[list] = None
+        self._model: Optional[torch.nn.Module] = None
 
-    def _gather(self) -> None:
+    def _gather(self, runner) -> None:
         if get_world_size() > 1:
-            self._per_rank = all_gather_object(get_rng_state())
+            self._per_rank = all_gather_object(get_rng_state(runner.model))
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
-        self._gather()
+        self._gather(runner)
 
     def after_train_epoch(self, runner) -> None:
-        self._gather()
+        self._gather(runner)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        checkpoint['rng_state'] = get_rng_state()
+        checkpoint['rng_state'] = get_rng_state(runner.model)
         if self._per_rank is not None:
             checkpoint['rng_state_per_rank'] = self._per_rank
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        self._model = runner.model
         self._pending = checkpoint.get('rng_state')
         per_rank = checkpoint.get('rng_state_per_rank')
         if per_rank is not None and len(per_rank) == get_world_size():
@@ -146,7 +176,7 @@ class RNGStateHook(Hook):
         if self._pending is None:
             return
         state, self._pending = self._pending, None
-        set_rng_state(state)
+        set_rng_state(state, self._model)
 
 
 def _as_python_state(state):

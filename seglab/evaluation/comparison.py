@@ -5,6 +5,7 @@ import io
 import math
 from typing import Dict, List, Optional, Sequence
 
+from .arms import split_label
 from .run_results import BENCHMARK_KEYS, SUMMARY_KEYS, RunResults
 
 BENCHMARK_HEADERS = {'params': 'Params (M)', 'flops': 'GFLOPs', 'images_per_s': 'images/s'}
@@ -57,7 +58,8 @@ def comparison_rows(runs: Sequence[RunResults], baseline: Optional[str] = None,
     base = pick_baseline(runs, baseline)
     rows = []
     for run in runs:
-        row: Dict[str, object] = {'run': run.name, 'step': run.step}
+        row: Dict[str, object] = {'run': run.name, 'step': run.step,
+                                  'split': split_label(run), 'select': run.select}
         for key in summary_columns(runs):
             row[key] = run.summary.get(key, float('nan'))
         row[f'{metric}_rel_improvement_%'] = (
@@ -104,7 +106,11 @@ def to_markdown(runs: Sequence[RunResults], baseline: Optional[str] = None,
                     + [rel]
                     + [_fmt(run.benchmark.get(k, float('nan')) * BENCHMARK_SCALE[k])
                        for k in bench])
-    parts = ['Table 1. Overall performance (%, final evaluation of each run); '
+    which = ('final evaluation' if all(r.select == 'final' for r in runs)
+             else 'best validation mIoU')
+    steps = ', '.join(f'{r.name}: {r.step}' for r in runs)
+    parts = [f'Table 1. Overall performance (%, {which} of each run; split '
+             f'{split_label(runs[0])}; steps {steps}); '
              f'relative {metric} improvement over {base.name}.', '',
              _md_table(header, body)]
     classes = class_names(runs)

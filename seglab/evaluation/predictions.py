@@ -92,3 +92,38 @@ def disagreement(gt: np.ndarray, preds: List[np.ndarray], ignore_index: int = 25
         return 0.0
     other = preds[1] if len(preds) > 1 else gt
     return float((preds[0][valid] != other[valid]).mean())
+
+
+def thumbnail(img: np.ndarray, size=(32, 24)) -> np.ndarray:
+    """Grey ``size`` thumbnail in [0, 1] of an RGB image, for near-duplicate checks."""
+    grey = Image.fromarray(np.ascontiguousarray(img).astype(np.uint8)).convert('L')
+    return np.asarray(grey.resize(size, Image.BILINEAR), dtype=np.float64) / 255.0
+
+
+def pick_distinct(samples: Sequence[Dict], num: int, min_difference: float = 0.1
+                  ) -> List[Dict]:
+    """The first ``num`` samples (in the given order) whose thumbnails differ from every one
+    already picked by a mean absolute grey difference of at least ``min_difference``.
+
+    Consecutive frames of a video data set are near copies: on the CamVid test split, the
+    difference of neighbouring frames has median 0.07 (75th percentile 0.09), that of frames
+    50 apart median 0.21 (5th percentile 0.12); the default 0.1 keeps one of most
+    neighbouring pairs and none of the distant ones. 0 disables the check.
+    """
+    chosen, thumbs = [], []
+    for sample in samples:
+        if len(chosen) == num:
+            break
+        thumb = thumbnail(sample['img'])
+        if all(np.abs(thumb - t).mean() >= min_difference for t in thumbs):
+            chosen.append(sample)
+            thumbs.append(thumb)
+    return chosen
+
+
+def classes_shown(labels: Sequence[np.ndarray], num_classes: int) -> List[int]:
+    """Class indices that appear in any of the label maps (ignore and unknown left out)."""
+    present = set()
+    for label in labels:
+        present.update(int(v) for v in np.unique(label) if 0 <= v < num_classes)
+    return sorted(present)

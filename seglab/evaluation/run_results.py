@@ -43,6 +43,11 @@ class RunResults:
     val_curve: List[Tuple[int, float]] = field(default_factory=list)
     loss_curve: List[Tuple[int, float]] = field(default_factory=list)
     per_image_file: Optional[str] = None
+    stage: Optional[str] = None          # 'val' / 'test' of the selected evaluation
+    image_set: Optional[str] = None      # fingerprint of the evaluated images (if recorded)
+    num_images: Optional[int] = None
+    epoch: Optional[float] = None        # epochs done at the selected evaluation
+    select: str = 'final'                # 'final' or 'best' (highest validation mIoU)
 
 
 def timestamp_dirs(work_dir: str) -> List[str]:
@@ -98,41 +103,50 @@ def read_benchmark(work_dir: str) -> Dict[str, float]:
     return {k: float(data[k]) for k in BENCHMARK_KEYS if data.get(k) is not None}
 
 
-def load_run(work_dir: str, name: Optional[str] = None) -> RunResults:
-    """Final metrics, curves and file locations of one work dir."""
-    run = RunResults(name=name or osp.basename(osp.normpath(work_dir)), work_dir=work_dir)
+def load_run(work_dir: str, name: Optional[str] = None, select: str = 'final') -> RunResults:
+    """Final (or, with ``select='best'``, highest-validation-mIoU) metrics, curves and file
+    locations of one work dir. Curves are on the iteration axis (see ``curves.py``)."""
+    from .curves import read_curves, series
+    if select not in ('final', 'best'):
+        raise ValueError(f"select must be 'final' or 'best', got {select!r}")
+    run = RunResults(name=name or osp.basename(osp.normpath(work_dir)), work_dir=work_dir,
+                     select=select)
     dirs = timestamp_dirs(work_dir)
     if not dirs:
         raise FileNotFoundError(f'{work_dir}: no <timestamp>/ log dir; pass the --work-dir of '
                                 'a tools/train.py or tools/test.py run')
-    # Curves from every log dir in time order (a resumed run continues in a new one).
-    last_eval = None
-    for d in dirs:
-        scalars = osp.join(d, 'vis_data', 'scalars.json')
-        if not osp.isfile(scalars):
-            continue
-        for record in read_scalars(scalars):
-            step = record.get('step', record.get('iter'))
-            if is_eval_record(record):
-                last_eval = record
-                if 'mIoU' in record and step is not None:
-                    run.val_curve.append((int(step), float(record['mIoU'])))
-            elif 'loss' in record and step is not None:
-                run.loss_curve.append((int(step), float(record['loss'])))
-    detailed = _latest(work_dir, 'detailed_metrics.json')
-    if detailed is not None:
-        with open(detailed) as f:
-            data = json.load(f)
-        run.summary = {k: _num(v) for k, v in data.get('summary', {}).items()}
-        run.per_class_iou = {c: _num(v.get('IoU')) for c, v in data.get('per_class', {}).items()}
-        run.step = data.get('step')
-        run.source = detailed
-    elif last_eval is not None:
-        run.summary = {k: _num(last_eval[k]) for k in SUMMARY_KEYS if k in last_eval}
-        run.per_class_iou = {k[4:]: _num(v) for k, v in last_eval.items()
-                             if k.startswith('IoU.')}
-        run.step = last_eval.get('step')
-        run.source = osp.join(dirs[-1], 'vis_data', 'scalars.json')
+    train, val, _ = read_curves(work_dir)
+    run.val_curve = [(int(i), v) for i, v in series(val, 'mIoU')]
+    run.loss_curve = [(int(i), v) for i, v in series(train, 'loss')]
+    record = None
+    if select == 'best':
+        history = evaluation_history(work_dir)
+        candidates = [r for r in history if r.get('stage') == 'val'
+                      and r.get('summary', {}).get('mIoU') is not None]
+        if candidates:
+            record = max(candidates, key=lambda r: r['summary']['mIoU'])
+            run.source = 'best of detailed_metrics_history.jsonl'
+    else:
+        detailed = _latest(work_dir, 'detailed_metrics.json')
+        if detailed is not None:
+            with open(detailed) as f:
+                record = json.load(f)
+            run.source = detailed
+    if record is not None:
+        run.summary = {k: _num(v) for k, v in record.get('summary', {}).items()}
+        run.per_class_iou = {c: _num(v.get('IoU')) for c, v in
+                             record.get('per_class', {}).items()}
+        run.step = record.get('iter', record.get('step'))
+        run.stage, run.image_set = record.get('stage'), record.get('image_set')
+        run.num_images, run.epoch = record.get('num_images'), record.get('epoch')
+    elif val:
+        pick = (max([p for p in val if 'mIoU' in p], key=lambda p: p['mIoU'], default=val[-1])
+                if select == 'best' else val[-1])
+        run.summary = {k: _num(pick[k]) for k in SUMMARY_KEYS if k in pick}
+        run.per_class_iou = {k[4:]: _num(v) for k, v in pick.items() if k.startswith('IoU.')}
+        run.step = None if pick['iter'] is None else int(pick['iter'])
+        run.epoch, run.stage = pick.get('epoch'), 'val'
+        run.source = 'vis_data/scalars.json' + (' (best val mIoU)' if select == 'best' else '')
     else:
         raise FileNotFoundError(f'{work_dir}: no evaluation found (no detailed_metrics.json, '
                                 'no val line with mIoU in vis_data/scalars.json); did the run '
@@ -140,6 +154,21 @@ def load_run(work_dir: str, name: Optional[str] = None) -> RunResults:
     run.per_image_file = _latest(work_dir, 'per_image.jsonl')
     run.benchmark = read_benchmark(work_dir)
     return run
+
+
+def evaluation_history(work_dir: str) -> List[dict]:
+    """Every ``detailed_metrics_history.jsonl`` record of the work dir in time order; an
+    evaluation a resumed run repeated (same stage and iteration) keeps its last record."""
+    records: List[dict] = []
+    for d in timestamp_dirs(work_dir):
+        path = osp.join(d, 'detailed_metrics_history.jsonl')
+        if osp.isfile(path):
+            with open(path) as f:
+                records += [json.loads(line) for line in f if line.strip()]
+    latest = {}
+    for r in records:
+        latest[(r.get('stage'), r.get('iter', r.get('step')))] = r
+    return [r for r in records if latest[(r.get('stage'), r.get('iter', r.get('step')))] is r]
 
 
 def _num(value) -> float:

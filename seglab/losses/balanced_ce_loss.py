@@ -19,9 +19,12 @@ class BalancedCELoss(PixelLossBase):
     softmax probability of the pixel's ground-truth class. The loss is the mean
     over valid pixels: L = -(1/N) sum_i beta_{y_i} log p_{i, y_i}.
 
-    ``beta='auto'`` uses the HED rule the study cites: beta = |Y-| / |Y|, the
-    fraction of background pixels among the valid pixels of the batch (computed
-    without gradient), so that the rare foreground gets the large weight.
+    Study 001 gives no rule for beta. ``beta='auto'`` is our choice: the rule of
+    balanced cross-entropy in *Holistically-Nested Edge Detection* (Xie & Tu,
+    ICCV 2015; cited by study 003 as [30], not by study 001), beta = |Y-| / |Y|,
+    the fraction of background pixels among the valid pixels of the batch
+    (computed without gradient), so that the rare foreground gets the large
+    weight.
 
     Args:
         beta (float | str): Positive (foreground) weight in [0, 1], or 'auto'.

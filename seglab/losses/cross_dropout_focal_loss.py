@@ -1,9 +1,7 @@
 """Cross Dropout Focal Loss, CDFL (study 003, §III.C, eq. 4-6)."""
-from contextlib import contextmanager
-from typing import Iterable, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
@@ -31,11 +29,19 @@ class CrossDropoutFocalLoss(PixelLossBase):
     * CE is the mean cross-entropy over valid pixels (eq. 6 writes a sum; the
       mean keeps the scale of mmseg's CE), N = number of valid pixels.
 
-    omega = 0 gives CE exactly. ``mc_probs`` comes from
-    :class:`~seglab.models.decode_heads.MCDropoutFCNHead` during training
-    (either as keyword or via :func:`provide_mc_probs`); a head that does not
-    supply it is an error, and so are samples with zero variance everywhere
-    (no active dropout: DF would silently vanish and CDFL would train plain CE).
+    omega = 0 gives CE exactly (same value and gradient as mmseg's
+    ``CrossEntropyLoss(avg_non_ignore=True)``). ``mc_probs`` comes from
+    :class:`~seglab.models.decode_heads.MCDropoutFCNHead` during training: the
+    head passes it as a keyword to every loss whose class sets
+    ``takes_mc_probs = True``. A head that does not supply it is an error, and
+    so are samples with zero variance everywhere (no active dropout: DF would
+    silently vanish and CDFL would train plain CE).
+
+    Magnitude: u <= 1/4 (variance of a value in [0, 1]), so at gamma = 2 the
+    per-pixel weight 1 + omega * alpha * u^gamma lies in [1, 1 + omega * alpha / 16].
+    At the study's omega = 0.01 that is [1, 1 + 5e-4], and on CamVid omega * DF / CE
+    is many orders smaller (projects/003_cdfl/README.md); the head logs it as
+    ``<loss_name without 'loss_'>_df_to_ce`` (through ``log_vars``).
 
     Args:
         omega (float): Weight of DF. Default: 0.01 (best in the study).
@@ -44,6 +50,8 @@ class CrossDropoutFocalLoss(PixelLossBase):
         loss_weight (float): Multiplier of the loss. Default: 1.0.
         loss_name (str): Default: 'loss_cdfl'.
     """
+
+    takes_mc_probs = True  # MCDropoutFCNHead passes mc_probs= to such losses
 
     def __init__(self,
                  omega: float = 0.01,
@@ -55,7 +63,6 @@ class CrossDropoutFocalLoss(PixelLossBase):
         self.omega = float(omega)
         self.gamma = float(gamma)
         self.alpha = alpha
-        self._pending_mc_probs: Optional[tuple] = None
 
     def forward(self,
                 cls_score: Tensor,
@@ -64,9 +71,18 @@ class CrossDropoutFocalLoss(PixelLossBase):
                 ignore_index: int = 255,
                 mc_probs: Optional[Tensor] = None,
                 mc_align_corners: bool = False,
+                log_vars: Optional[dict] = None,
                 **kwargs) -> Tensor:
-        if mc_probs is None and self._pending_mc_probs is not None:
-            mc_probs, mc_align_corners = self._pending_mc_probs
+        """CE + omega * DF.
+
+        Args:
+            mc_probs (Tensor): (T, N, C, h, w) softmax outputs of the T
+                Monte-Carlo-dropout passes, at any resolution.
+            mc_align_corners (bool): ``align_corners`` for resizing them to the
+                label grid (the head's). Default: False.
+            log_vars (dict, optional): If given, receives
+                ``<name>_df_to_ce`` = omega * DF / CE (detached, log only).
+        """
         if mc_probs is None:
             raise RuntimeError('CrossDropoutFocalLoss needs mc_probs=(T, N, C, H, W), the softmax '
                                'outputs of T Monte-Carlo-dropout passes; use '
@@ -79,7 +95,10 @@ class CrossDropoutFocalLoss(PixelLossBase):
                              f'{tuple(mc_probs.shape)}')
         log_p = gather_class(F.log_softmax(logits, dim=1), safe_label)
         loss = valid_mean(-log_p, valid, weight)
+        ratio_key = self.loss_name[len('loss_'):] + '_df_to_ce'
         if self.omega == 0:
+            if log_vars is not None:
+                log_vars[ratio_key] = loss.new_zeros(())
             return self.loss_weight * loss
         with torch.no_grad():
             num_samples = mc_probs.shape[0]
@@ -99,6 +118,9 @@ class CrossDropoutFocalLoss(PixelLossBase):
                                      'CrossDropoutFocalLoss.alpha')[safe_label]
             modulating = alpha * u.pow(self.gamma)
         dropout_focal = valid_mean(-modulating * log_p, valid, weight)
+        if log_vars is not None:
+            with torch.no_grad():
+                log_vars[ratio_key] = self.omega * dropout_focal / loss.clamp(min=1e-30)
         return self.loss_weight * (loss + self.omega * dropout_focal)
 
 
@@ -147,27 +169,3 @@ def gather_class_upsampled(probs: Tensor, label: Tensor, align_corners: bool) ->
     top = pick(y0, x0) * (1 - wx) + pick(y0, x1) * wx
     bottom = pick(y1, x0) * (1 - wx) + pick(y1, x1) * wx
     return top * (1 - wy) + bottom * wy
-
-
-@contextmanager
-def provide_mc_probs(losses: Union[nn.Module, Iterable[nn.Module]],
-                     mc_probs: Tensor,
-                     align_corners: bool = False):
-    """Hand ``mc_probs`` to every loss that accepts it for the duration of a block.
-
-    Lets a head reuse mmseg's ``BaseDecodeHead.loss_by_feat`` unchanged, which
-    calls losses as ``loss(seg_logits, seg_label, weight=, ignore_index=)``.
-    ``mc_probs`` may be at the head's (lower) resolution; ``align_corners`` is the
-    head's, used to resize them to the label grid like mmseg resizes the logits.
-    """
-    modules = [
-        losses
-    ] if isinstance(losses, nn.Module) and not isinstance(losses, nn.ModuleList) else list(losses)
-    takers = [m for m in modules if hasattr(m, '_pending_mc_probs')]
-    for m in takers:
-        m._pending_mc_probs = (mc_probs, align_corners)
-    try:
-        yield takers
-    finally:
-        for m in takers:
-            m._pending_mc_probs = None

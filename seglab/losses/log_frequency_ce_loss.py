@@ -9,7 +9,8 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import PixelLossBase, gather_class, prepare_inputs, valid_mean
+from .utils import (PixelLossBase, finite_class_values, gather_class, prepare_inputs,
+                    valid_mean)
 
 
 def load_class_frequency(class_frequency: Union[str, Sequence[float]]) -> List[float]:
@@ -20,22 +21,32 @@ def load_class_frequency(class_frequency: Union[str, Sequence[float]]) -> List[f
     ``classes`` or a ``{class name: frequency}`` mapping.
     """
     if not isinstance(class_frequency, str):
-        return [float(f) for f in class_frequency]
+        return finite_class_values(list(class_frequency), 'the class_frequency list')
     if not osp.isfile(class_frequency):
         raise FileNotFoundError(
             f'LogFrequencyCELoss: class_frequency file {class_frequency!r} not found; '
             'write it with tools/analysis_tools/class_frequency.py or pass a list.')
     with open(class_frequency) as f:
-        data = json.load(f)
-    if 'frequency' not in data:
+        try:
+            data = json.load(f)
+        except ValueError as err:
+            raise ValueError(f'LogFrequencyCELoss: {class_frequency!r} is not valid JSON '
+                             f'({err}); regenerate it with '
+                             'tools/analysis_tools/class_frequency.py.') from None
+    if not isinstance(data, dict) or 'frequency' not in data:
         raise KeyError(f"LogFrequencyCELoss: {class_frequency!r} has no 'frequency' "
                        f'field (keys: {sorted(data)}); regenerate it with '
                        'tools/analysis_tools/class_frequency.py.')
     freq = data['frequency']
+    classes = data.get('classes')
     if isinstance(freq, dict):
-        classes = data.get('classes', list(freq))
+        classes = classes or list(freq)
+        missing = [c for c in classes if c not in freq]
+        if missing:
+            raise KeyError(f"LogFrequencyCELoss: {class_frequency!r}: 'frequency' has no "
+                           f'entry for the classes {missing}.')
         freq = [freq[c] for c in classes]
-    return [float(f) for f in freq]
+    return finite_class_values(freq, f"{class_frequency!r}: 'frequency'", classes)
 
 
 @MODELS.register_module()

@@ -3,7 +3,11 @@
 Every seglab loss follows mmseg's call ``loss(cls_score, label, weight=None,
 ignore_index=255)`` (see ``BaseDecodeHead.loss_by_feat``) and returns a scalar.
 """
-from typing import Optional, Sequence, Tuple, Union
+import json
+import math
+import numbers
+import os.path as osp
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -94,3 +98,51 @@ def per_class_tensor(values: Union[float, Sequence[float]], num_classes: int, li
         raise ValueError(f'{name} has {t.numel()} entries but the head predicts '
                          f'{num_classes} classes; give one value per class.')
     return t
+
+
+def load_class_weight(path: str, key: str) -> List[float]:
+    """The per-class weight list ``key`` of a JSON written by the class-frequency tool.
+
+    ``tools/analysis_tools/class_frequency.py`` writes ``median_frequency_weights``,
+    ``inverse_frequency_weights`` and ``log_weights`` (aligned with ``classes``). Only numbers
+    are taken from the file: anything else is an error naming the file and the field.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'class weight file {path!r} not found; write it from the training split with\n'
+            f'  python tools/analysis_tools/class_frequency.py CONFIG --split train --out {path}')
+    with open(path) as f:
+        data = json.load(f)
+    values = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(values, list) or not values or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        fields = sorted(data) if isinstance(data, dict) else type(data).__name__
+        raise ValueError(f'{path!r}: field {key!r} must be a non-empty list of numbers '
+                         f'(fields: {fields}); regenerate the file with '
+                         'tools/analysis_tools/class_frequency.py.')
+    return finite_class_values(values, f'{path!r}: field {key!r}', data.get('classes'))
+
+
+def finite_class_values(values, source: str,
+                        classes: Optional[Sequence[str]] = None) -> List[float]:
+    """Per-class frequencies/weights as floats; a NaN, infinite, negative or non-numeric entry
+    is a ``ValueError`` naming ``source`` (the file and field) and the entry's class.
+
+    Python's JSON reader accepts ``NaN`` and ``Infinity``; one such entry makes the loss NaN
+    from the first iteration on.
+    """
+    if not isinstance(values, (list, tuple)):
+        raise ValueError(f'{source}: expected a list of per-class numbers, got '
+                         f'{type(values).__name__}.')
+    checked = []
+    for i, value in enumerate(values):
+        number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not number or not math.isfinite(value) or value < 0:
+            name = (f' ({classes[i]!r})' if isinstance(classes, (list, tuple))
+                    and i < len(classes) else '')
+            raise ValueError(
+                f'{source}: entry {i}{name} is {value!r}; every entry must be a finite number '
+                f'>= 0. Regenerate the file with tools/analysis_tools/class_frequency.py or '
+                f'fix that entry.')
+        checked.append(float(value))
+    return checked

@@ -1,2 +1,2 @@
 """seglab models, registered into mmseg's ``MODELS`` on import."""
-from . import backbones, decode_heads, segmentors  # noqa: F401
+from . import backbones, decode_heads, image_heads, segmentors  # noqa: F401

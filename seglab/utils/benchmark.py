@@ -284,11 +284,13 @@ def _sync_bn_to_bn(node) -> None:
 
 def prepare_model_cfg(cfg: Config,
                       num_classes: Optional[int] = None,
-                      shape: Optional[Tuple[int, int]] = None) -> ConfigDict:
+                      shape: Optional[Tuple[int, int]] = None,
+                      size_divisor: Optional[int] = None) -> ConfigDict:
     """The config's ``model`` made buildable for a benchmark: no pretrained weights, BN not
     SyncBN, whole-image inference, (optionally) ``num_classes`` set in every head, and a
     ``data_preprocessor`` that pads to ``shape`` rather than the config's crop size (else a
-    64x64 benchmark of a 256x256 config would silently run at 256x256)."""
+    64x64 benchmark of a 256x256 config would silently run at 256x256). ``size_divisor``
+    pads to a multiple of it instead (for models that need one, e.g. mmseg's UNet: 16)."""
     if 'model' not in cfg:
         raise KeyError(f'{cfg.filename}: no `model` in the config; the benchmark builds '
                        'cfg.model (add `_base_ = [.../models/xxx.py]`).')
@@ -300,6 +302,11 @@ def prepare_model_cfg(cfg: Config,
     preprocessor = model_cfg.get('data_preprocessor')
     if shape is not None and isinstance(preprocessor, dict) and preprocessor.get('size'):
         preprocessor['size'] = tuple(shape)
+    if size_divisor is not None:
+        if not isinstance(preprocessor, dict):
+            raise KeyError(f'{cfg.filename}: size_divisor needs model.data_preprocessor')
+        preprocessor['size'] = None
+        preprocessor['size_divisor'] = int(size_divisor)
     if num_classes is not None:
         for key in ('decode_head', 'auxiliary_head'):
             heads = model_cfg.get(key)
@@ -320,11 +327,12 @@ def model_num_classes(model: nn.Module, default: int = 8) -> int:
 def build_model(cfg: Config,
                 device: str = 'cpu',
                 num_classes: Optional[int] = None,
-                shape: Optional[Tuple[int, int]] = None) -> nn.Module:
+                shape: Optional[Tuple[int, int]] = None,
+                size_divisor: Optional[int] = None) -> nn.Module:
     """Build ``cfg.model`` (see :func:`prepare_model_cfg`), initialise weights, move to device."""
     from mmengine.logging import MMLogger
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = MODELS.build(prepare_model_cfg(cfg, num_classes, shape))
+    model = MODELS.build(prepare_model_cfg(cfg, num_classes, shape, size_divisor))
     if hasattr(model, 'init_weights'):
         logger = MMLogger.get_current_instance()
         level = logger.level
@@ -393,34 +401,57 @@ def fuse_conv_bn_for_inference(model: nn.Module) -> nn.Module:
     return fuse_conv_bn(model)
 
 
-class TrainStep:
-    """One training iteration as ``BaseModel.train_step`` does it, with optional autocast.
+AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
 
-    ``model.data_preprocessor`` -> ``loss`` -> ``parse_losses`` -> ``optim_wrapper.update_params``
-    (backward, optimizer step, zero_grad). Autocast (``amp``) covers the forward only, as
-    mmengine's ``AmpOptimWrapper`` does; on CPU ``bf16`` is the supported dtype.
+
+def amp_optim_wrapper_cfg(optim_wrapper: dict, amp: Optional[str]) -> dict:
+    """The ``optim_wrapper`` config of the same run in mixed precision ``amp`` (``'bf16'``,
+    ``'fp16'``; None: unchanged): seglab's ``CPUAwareAmpOptimWrapper`` (bf16 on CPU without a
+    loss scaler, mmengine's AMP wrapper on CUDA), what ``tools/train.py --amp`` builds."""
+    wrapper = copy.deepcopy(optim_wrapper)
+    if amp is None:
+        return wrapper
+    if amp not in AMP_DTYPES:
+        raise ValueError(f'amp must be one of {sorted(AMP_DTYPES)} or None, got {amp!r}')
+    if wrapper.get('type', 'OptimWrapper') not in ('OptimWrapper', 'AmpOptimWrapper',
+                                                   'CPUAwareAmpOptimWrapper'):
+        raise ValueError(f'amp={amp}: optim_wrapper.type {wrapper.get("type")!r} is neither '
+                         'OptimWrapper nor an AMP wrapper')
+    wrapper['type'] = 'CPUAwareAmpOptimWrapper'
+    wrapper['dtype'] = str(AMP_DTYPES[amp]).replace('torch.', '')
+    return wrapper
+
+
+class TrainStep:
+    """One training iteration exactly as the runner does it: ``model.train_step``.
+
+    ``optim_wrapper.optim_context`` (autocast for an AMP wrapper) around
+    ``model.data_preprocessor`` and the ``loss`` forward, then ``parse_losses`` and
+    ``optim_wrapper.update_params`` (backward, with the loss scaler if any, optimizer step,
+    zero_grad). Mixed precision is therefore the AMP optim wrapper's
+    (:func:`amp_optim_wrapper_cfg`), not an autocast added around the forward; ``amp``
+    only checks that the wrapper is the one asked for.
     """
 
     def __init__(self, model: nn.Module, optim_wrapper: OptimWrapper, data: dict, device: str,
                  amp: Optional[str] = None) -> None:
+        from mmengine.optim import AmpOptimWrapper
+        wrapper_dtype = getattr(optim_wrapper, 'cast_dtype', None) if isinstance(
+            optim_wrapper, AmpOptimWrapper) else None
+        if amp is not None and wrapper_dtype != AMP_DTYPES[amp]:
+            raise ValueError(f'TrainStep(amp={amp!r}) needs an AMP optim wrapper in that '
+                             f'dtype, got {type(optim_wrapper).__name__} ({wrapper_dtype}); '
+                             f'build it from amp_optim_wrapper_cfg(cfg.optim_wrapper, {amp!r})')
         self.model = model
         self.optim_wrapper = optim_wrapper
         self.data = data
-        self.device_type = 'cuda' if str(device).startswith('cuda') else 'cpu'
-        self.amp_dtype = {None: None, 'fp16': torch.float16, 'bf16': torch.bfloat16}[amp]
         self.last_loss: Optional[float] = None
 
     def __call__(self) -> None:
-        model = self.model
-        model.train()
-        with self.optim_wrapper.optim_context(model):
-            data = model.data_preprocessor(self.data, True)
-            with torch.autocast(self.device_type, dtype=self.amp_dtype or torch.float32,
-                                enabled=self.amp_dtype is not None):
-                losses = model._run_forward(data, mode='loss')
-        parsed, _ = model.parse_losses(losses)
-        self.optim_wrapper.update_params(parsed)
-        self.last_loss = float(parsed.detach())
+        self.model.train()
+        log_vars = self.model.train_step(self.data, self.optim_wrapper)
+        loss = log_vars['loss']
+        self.last_loss = float(loss.detach() if isinstance(loss, Tensor) else loss)
 
 
 class InferStep:
@@ -431,7 +462,7 @@ class InferStep:
         self.model = model
         self.data = data
         self.device_type = 'cuda' if str(device).startswith('cuda') else 'cpu'
-        self.amp_dtype = {None: None, 'fp16': torch.float16, 'bf16': torch.bfloat16}[amp]
+        self.amp_dtype = AMP_DTYPES[amp] if amp is not None else None
 
     def __call__(self) -> None:
         self.model.eval()
@@ -467,8 +498,26 @@ class _AllHeadsForward(nn.Module):
         return tuple(outs)
 
 
+def preprocessed_shape(model: nn.Module, shape: Tuple[int, int], train: bool = True
+                       ) -> Tuple[int, int]:
+    """The spatial size the model's ``data_preprocessor`` turns a ``shape`` image into (its
+    padding to ``size`` or to a multiple of ``size_divisor``); ``shape`` without one."""
+    preprocessor = getattr(model, 'data_preprocessor', None)
+    if not isinstance(preprocessor, nn.Module):
+        return tuple(shape)
+    batch = synthetic_batch(1, tuple(shape), model_num_classes(model))
+    with torch.no_grad():
+        inputs = preprocessor(batch, train)['inputs']
+    return tuple(int(v) for v in inputs.shape[-2:])
+
+
 def count_flops(model: nn.Module, shape: Tuple[int, int], train: bool = True) -> dict:
-    """Forward FLOPs (mmengine's multiply-add count) for one image, and parameters."""
+    """Forward FLOPs (mmengine's multiply-add count) for one image, and parameters.
+
+    Counted at the size the model really runs at: ``shape`` after the model's
+    ``data_preprocessor`` (padding to ``size_divisor`` included), so that a config padding
+    180x240 to 192x240 is counted at 192x240 (and mmseg's UNet, which asserts a multiple of 16,
+    can be counted at all)."""
     from mmengine.analysis import get_model_complexity_info
     from mmengine.logging import MMLogger
     logger = MMLogger.get_current_instance()
@@ -478,7 +527,7 @@ def count_flops(model: nn.Module, shape: Tuple[int, int], train: bool = True) ->
     try:
         model.eval()
         device = next(model.parameters()).device
-        x = torch.zeros(1, 3, *shape, device=device)
+        x = torch.zeros(1, 3, *preprocessed_shape(model, shape, train), device=device)
         with torch.no_grad():
             info = get_model_complexity_info(
                 _AllHeadsForward(model, train), inputs=(x, ), show_table=False, show_arch=False)
@@ -589,23 +638,26 @@ def render_markdown(report: dict) -> str:
         '',
         f"{s['iters']} timed iterations per config after {s['warmup']} warm-up, configs "
         f"interleaved (A B A B ...) in one process; medians. "
-        f"Measured fp32 matmul peak ({s['matmul_n']}^3): "
-        f"{_fmt(report['matmul_peak_gflops'], 1)} GFLOP/s (best of MKL sgemm and oneDNN GEMM, "
-        f"median of samples taken between rounds"
-        + (f"; bf16: {_fmt(report['bf16_matmul_peak_gflops'], 1)} GFLOP/s; % of peak stays "
-           "against fp32" if report.get('bf16_matmul_peak_gflops') else '') + "). FLOPs: mmengine's count (1 multiply-add = 1); FLOP/s use 2x that"
+        f"Measured matmul peak ({s['matmul_n']}^3; best of MKL/cuBLAS matmul and oneDNN GEMM, "
+        f"median of samples taken between rounds): fp32 "
+        f"{_fmt(report['matmul_peak_gflops'], 1)} GFLOP/s"
+        + ''.join(f"; {p} {_fmt(report[p + '_matmul_peak_gflops'], 1)} GFLOP/s"
+                  for p in ('bf16', 'fp16') if report.get(p + '_matmul_peak_gflops'))
+        + ". % of peak: against the peak of the row's precision. FLOPs: mmengine's count "
+        "(1 multiply-add = 1); FLOP/s use 2x that"
         + ('; training = 3x forward.' if s['mode'] == 'train' else '.'),
         '',
     ]
     if s['mode'] in ('train', 'infer'):
         lines += [
-            '| model | params (M) | fwd GFLOPs/img | s/iter (median) | IQR (s) | images/s | '
-            'achieved GFLOP/s | % of matmul peak | peak mem Δ (MiB) |',
-            '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+            '| model | precision | params (M) | fwd GFLOPs/img | s/iter (median) | IQR (s) | '
+            'images/s | achieved GFLOP/s | % of matmul peak | peak mem Δ (MiB) |',
+            '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
         ]
         for r in report['results']:
             lines.append(
-                f"| {r['name']} | {_fmt(r['params'] / 1e6)} | {_fmt(r['flops'] / 1e9)} | "
+                f"| {r['name']} | {r.get('precision', 'fp32')} | {_fmt(r['params'] / 1e6)} | "
+                f"{_fmt(r['flops'] / 1e9)} | "
                 f"{_fmt(r['s_per_iter'], 3)} | {_fmt(r['q1'], 3)}-{_fmt(r['q3'], 3)} | "
                 f"{_fmt(r['images_per_s'])} | {_fmt(r['achieved_gflops'], 1)} | "
                 f"{_fmt(100 * r['peak_fraction'], 1)} | {_fmt(r['peak_mem_mib'], 0)} |")

@@ -5,11 +5,11 @@ import os
 import os.path as osp
 from typing import Optional
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
 from seglab.compat import trust_checkpoint
+from seglab.utils.data_root import set_data_root
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -23,6 +23,11 @@ def add_common_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         'train_dataloader.batch_size=2 model.decode_head.num_classes=8; a list is '
         'key="[a,b]"; no white space is allowed')
     parser.add_argument(
+        '--data-root',
+        metavar='DIR',
+        help='the data root of every dataloader (train/val/test, inside dataset wrappers '
+        'too), instead of one --cfg-options per loader')
+    parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
@@ -34,6 +39,11 @@ def add_common_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         metavar='PATH',
         help='load this legacy checkpoint with full unpickling (it can run code: only for '
         'files you trust). By default checkpoints load with weights_only=True.')
+    parser.add_argument(
+        '--no-key-check',
+        action='store_true',
+        help='skip the start-up check for misspelt config keys and unexpected keywords '
+        '(for a module that reads keys the check cannot see)')
     # torch.distributed launchers pass --local-rank (torch >= 2.0) or --local_rank.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     return parser
@@ -51,6 +61,8 @@ def load_config(args: argparse.Namespace, checkpoint: Optional[str] = None) -> C
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if getattr(args, 'data_root', None):
+        set_data_root(cfg, args.data_root)
     # work_dir: CLI > config > ./work_dirs/<config name>
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -64,22 +76,38 @@ def load_config(args: argparse.Namespace, checkpoint: Optional[str] = None) -> C
 
 
 def enable_amp(cfg: Config) -> Config:
-    """``--amp``: mmseg's behaviour on an accelerator; on CPU, say so and train in fp32.
+    """``--amp``: mixed-precision training with seglab's ``CPUAwareAmpOptimWrapper``.
 
-    mmengine's ``AmpOptimWrapper`` refuses to build without CUDA/NPU/MLU/MUSA, so rather than
-    crash a CPU run (tests, CI, laptops) we keep fp32 and log why.
+    mmseg's ``--amp`` selects mmengine's ``AmpOptimWrapper``, which refuses to build without
+    CUDA/NPU/MLU/MUSA; seglab's subclass trains in bfloat16 on CPU (no loss scaler) and is
+    mmengine's wrapper on an accelerator (float16 with a dynamic loss scaler; bfloat16 with
+    ``--cfg-options optim_wrapper.dtype=bfloat16``). Validation and test then run under the
+    same autocast (:func:`autocast_eval_loops`).
     """
+    from seglab.engine import AMP_OPTIM_WRAPPERS
     optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if optim_wrapper == 'AmpOptimWrapper':
+    if optim_wrapper in AMP_OPTIM_WRAPPERS:
         print_log('AMP training is already enabled in your config.', logger='current',
                   level=logging.WARNING)
     elif optim_wrapper != 'OptimWrapper':
         raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {optim_wrapper!r}; '
                          f'set AMP in the config instead.')
-    elif not torch.cuda.is_available():
-        print_log('--amp ignored: mixed precision needs a GPU; training in fp32 on CPU.',
-                  logger='current', level=logging.WARNING)
     else:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
+        cfg.optim_wrapper.type = 'CPUAwareAmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    return autocast_eval_loops(cfg)
+
+
+def autocast_eval_loops(cfg: Config) -> Config:
+    """An AMP run (``optim_wrapper.type`` AmpOptimWrapper) validates and tests under its
+    autocast: mmengine's ``ValLoop``/``TestLoop`` become seglab's ``AmpValLoop``/
+    ``AmpTestLoop`` (same arguments); any other loop type is left as configured."""
+    from seglab.engine import AMP_OPTIM_WRAPPERS
+    if cfg.get('optim_wrapper', {}).get('type') not in AMP_OPTIM_WRAPPERS:
+        return cfg
+    for key, plain, amp in (('val_cfg', 'ValLoop', 'AmpValLoop'),
+                            ('test_cfg', 'TestLoop', 'AmpTestLoop')):
+        loop = cfg.get(key)
+        if isinstance(loop, dict) and loop.get('type', plain) == plain:
+            loop['type'] = amp
     return cfg

@@ -156,6 +156,30 @@ def check_num_classes(model, dataset, dataset_field: str) -> None:
         f'dataset\'s class-subset option).')
 
 
+def check_loader_num_classes(dataset, dataset_field: str) -> None:
+    """Raise a ``ValueError`` when ``CheckedLoadAnnotations(num_classes=...)`` in a dataset's
+    pipeline differs from the dataset's classes (a base config's ``num_classes`` variable
+    left behind by a config that changed the dataset); wrappers are searched too."""
+    from seglab.datasets.transforms import CheckedLoadAnnotations
+    inner = getattr(dataset, 'datasets', None) or [getattr(dataset, 'dataset', None)]
+    if not hasattr(dataset, 'pipeline'):
+        for i, child in enumerate(d for d in inner if d is not None):
+            name = 'datasets[%d]' % i if hasattr(dataset, 'datasets') else 'dataset'
+            check_loader_num_classes(child, f'{dataset_field}.{name}')
+        return
+    classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
+    for i, transform in enumerate(getattr(dataset.pipeline, 'transforms', [])):
+        given = getattr(transform, 'num_classes', None)
+        if (isinstance(transform, CheckedLoadAnnotations) and classes and given is not None
+                and given != len(classes)):
+            raise ValueError(
+                f'{dataset_field}.pipeline[{i}] is CheckedLoadAnnotations(num_classes={given}) '
+                f'but the dataset {type(dataset).__name__} has {len(classes)} classes, so '
+                f'valid labels would be rejected or wrong ones accepted. Set '
+                f'num_classes={len(classes)} there (or --cfg-options '
+                f'{dataset_field}.pipeline.{i}.num_classes={len(classes)}).')
+
+
 # ------------------------------------------------------------- checkpoint/model key mismatch
 def model_part(key: str) -> str:
     """The top-level part a state-dict key belongs to (``backbone``, ``decode_head``...)."""

@@ -1,5 +1,18 @@
-"""Ablation grid: print (default) or run the training commands for configs x variants, then
-collect the finished runs into one table with ``compare_runs``.
+"""Ablation grid: train configs (x variants) x seeds and tabulate them with ``compare_runs``.
+
+With ``--seeds``, every (arm, seed) trains into ``WORK_DIR/<arm>/seed<S>/`` one at a time
+(``randomness.seed=S``, nothing else differs between seeds); finished runs are skipped,
+interrupted ones resumed from their last checkpoint, and the arms are then compared with
+means, 95 % CIs over seeds, seed-paired tests, Holm correction and verdicts
+(``WORK_DIR/summary.{md,csv,json}``)::
+
+    python tools/analysis_tools/ablation.py configs/a.py configs/b.py --seeds 0 1 2 \
+        --work-dir work_dirs/a_vs_b [--cfg-options k=v ...] [--amp] [--dry-run]
+    python tools/analysis_tools/ablation.py --grid 004-loss-presets-camvid --seeds 0 1 2 \
+        --work-dir work_dirs/004_presets
+
+Without ``--seeds`` it prints (default) or runs the training commands for configs x
+variants, then collects the finished runs into one table with ``compare_runs``.
 
 Each run trains into ``WORK_ROOT/<name>`` where ``<name>`` is the config's file stem, the
 variant name, or ``<stem>_<variant>`` when there are several configs and variants.
@@ -15,6 +28,7 @@ Examples::
         --run --baseline ce --out work_dirs/ablation/table
 """
 import argparse
+import glob
 import importlib.util
 import os.path as osp
 import shlex
@@ -29,7 +43,23 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Print or run a grid of trainings (configs x --cfg-options variants) '
                     'and tabulate the finished ones with compare_runs.')
-    parser.add_argument('configs', nargs='+', metavar='CONFIG')
+    parser.add_argument('configs', nargs='*', metavar='CONFIG')
+    parser.add_argument('--grid', choices=sorted(GRIDS), default=None,
+                        help='a named study grid (its configs are added to CONFIG...)')
+    parser.add_argument('--seeds', type=int, nargs='+', default=None, metavar='S',
+                        help='train every arm with each seed into WORK_DIR/<arm>/seed<S>/')
+    parser.add_argument('--work-dir', default=None, metavar='WORK_DIR',
+                        help='with --seeds: root of the arm folders (default '
+                             'work_dirs/ablation)')
+    parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
+                        help='with --seeds: cfg-options of every run')
+    parser.add_argument('--amp', action='store_true', help='with --seeds: train with --amp')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='with --seeds: print each run\'s state and command, train nothing')
+    parser.add_argument('--select', choices=('final', 'best'), default='final',
+                        help='with --seeds: which evaluation of each run the table uses')
+    parser.add_argument('--latex', action='store_true',
+                        help='with --seeds: also write the LaTeX table')
     parser.add_argument('--variant', nargs=2, action='append', default=[],
                         metavar=('NAME', 'OPTIONS'),
                         help='a named variant: space-separated key=value cfg-options '
@@ -45,6 +75,56 @@ def parse_args(argv=None):
     parser.add_argument('--out', default=None, metavar='PREFIX',
                         help='table files PREFIX.md/.csv (compare_runs --out)')
     return parser.parse_args(argv)
+
+
+# Study presets as named grids (globs relative to the repository).
+GRIDS = {
+    '004-loss-presets-camvid':
+        'configs/004_loss-weighting/attention-unet_1xb4-*-20e_camvid-360x480.py',
+    '004-loss-presets-cityscapes':
+        'configs/004_loss-weighting/attention-unet_1xb4-*-20e_cityscapes-512x256.py',
+    '003-losses-camvid': 'configs/003_cdfl/fcn_r50-d8-dropout_1xb4-*-20k_camvid-360x480.py',
+}
+
+
+def grid_configs(name):
+    configs = sorted(glob.glob(osp.join(REPO, GRIDS[name])))
+    if not configs:
+        raise SystemExit(f'--grid {name}: no config matches {GRIDS[name]}')
+    return configs
+
+
+def main_seeds(args):
+    from seglab.evaluation.seed_runner import plan, run_grid
+    root = args.work_dir or 'work_dirs/ablation'
+    try:
+        jobs = plan(args.configs, args.seeds, root, args.cfg_options, args.variant)
+    except ValueError as err:
+        raise SystemExit(str(err)) from None
+    records = run_grid(jobs, REPO, amp=args.amp, dry_run=args.dry_run)
+    if args.dry_run:
+        return records
+    failed = [r for r in records if r['status'] == 'failed']
+    arms = list(dict.fromkeys(j.arm for j in jobs))
+    table = [osp.join(root, a) for a in arms] + ['--select', args.select,
+                                                  '--out', args.out or osp.join(root, 'summary')]
+    if args.baseline:
+        table += ['--baseline', args.baseline]
+    if args.latex:
+        table += ['--latex']
+    load_compare_runs().main(table)
+    if failed:
+        raise SystemExit(f'{len(failed)} run(s) failed: '
+                         + ', '.join(f"{r['arm']} seed{r['seed']}" for r in failed))
+    return records
+
+
+def load_compare_runs():
+    spec = importlib.util.spec_from_file_location(
+        'compare_runs', osp.join(osp.dirname(osp.abspath(__file__)), 'compare_runs.py'))
+    compare_runs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compare_runs)
+    return compare_runs
 
 
 def grid(configs, variants, work_root, common_options=''):
@@ -84,6 +164,12 @@ def has_results(work_dir):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.grid:
+        args.configs = args.configs + grid_configs(args.grid)
+    if not args.configs:
+        raise SystemExit('give CONFIG... or --grid NAME')
+    if args.seeds:
+        return main_seeds(args)
     jobs = grid(args.configs, args.variant, args.work_root, args.common_options)
     for name, work_dir, cmd in jobs:
         print(shlex.join(cmd))
@@ -100,10 +186,7 @@ def main(argv=None):
         print('no finished run yet: run the commands above (or pass --run), then call this '
               'again to get the table')
         return []
-    spec = importlib.util.spec_from_file_location(
-        'compare_runs', osp.join(osp.dirname(osp.abspath(__file__)), 'compare_runs.py'))
-    compare_runs = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(compare_runs)
+    compare_runs = load_compare_runs()
     table_args = [w for _, w in finished] + ['--names'] + [n for n, _ in finished]
     if args.baseline and args.baseline in [n for n, _ in finished]:
         table_args += ['--baseline', args.baseline]

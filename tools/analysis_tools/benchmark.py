@@ -34,37 +34,55 @@ import seglab  # noqa: E402,F401  (before mmseg.models: compat layer, registries
 from mmengine.config import Config, DictAction
 from mmengine.optim import build_optim_wrapper
 
-from seglab.utils.benchmark import (Case, InferStep, PeakMemory, TrainStep, apply_channels_last,
-                                    build_model, build_train_loader, count_flops, device_sync,
+from seglab.utils.benchmark import (Case, InferStep, PeakMemory, TrainStep,
+                                    amp_optim_wrapper_cfg, apply_channels_last, build_model,
+                                    build_train_loader, count_flops, device_sync,
                                     fuse_conv_bn_for_inference, interleave, machine_info,
                                     measure_loader, measure_peak, measure_loop,
                                     model_num_classes, render_markdown, summarize_times,
                                     synthetic_batch)
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter,
+                    argparse.ArgumentDefaultsHelpFormatter):
+    """The docstring as written, and every option's default in ``--help``."""
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=HelpFormatter)
     parser.add_argument('configs', nargs='+', metavar='CONFIG',
                         help='config files; CONFIG@opt+opt adds per-config options (cl: '
                         'channels-last, nchw: a seglab MemoryFormatEncoderDecoder in NCHW, '
-                        'bf16/fp16: autocast, compile, fuse: conv+BN folding for infer, '
-                        'fused-optim / loop-optim: the optimizer\'s fused kernel / per-parameter '
-                        'loop), e.g. '
+                        'amp: mixed precision as tools/train.py --amp (bf16 on CPU, fp16 on '
+                        'CUDA), bf16/fp16: the same in that dtype, compile, fuse: conv+BN '
+                        'folding for infer, fused-optim / loop-optim: the optimizer\'s fused '
+                        'kernel / per-parameter loop), e.g. '
                         'a.py a.py@cl to measure channels-last interleaved with plain a.py')
-    parser.add_argument('--mode', choices=['train', 'infer', 'data'], default='train')
-    parser.add_argument('--shape', type=int, nargs=2, default=[256, 256], metavar=('H', 'W'))
-    parser.add_argument('--batch', type=int, default=4)
+    parser.add_argument('--mode', choices=['train', 'infer', 'data'], default='train',
+                        help='time training steps, inference, or the data pipeline')
+    parser.add_argument('--shape', type=int, nargs=2, default=[256, 256], metavar=('H', 'W'),
+                        help='image size of the synthetic batches (the data preprocessor '
+                        'pads to it, or to --size-divisor)')
+    parser.add_argument('--size-divisor', type=int, default=None, metavar='N',
+                        help='pad batches to a multiple of N instead of to --shape (e.g. 16 '
+                        'for mmseg\'s UNet at --shape 180 240)')
+    parser.add_argument('--batch', type=int, default=4, help='images per step')
     parser.add_argument('--iters', type=int, default=5, help='timed iterations per config')
     parser.add_argument('--warmup', type=int, default=1, help='untimed rounds first')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
+                        help='cpu, cuda or cuda:N')
     parser.add_argument('--amp', choices=['fp16', 'bf16'], default=None,
-                        help='autocast the forward (CPU: bf16)')
-    parser.add_argument('--channels-last', action='store_true')
+                        help='mixed precision for every config: training steps run with the '
+                        'AMP optim wrapper (tools/train.py --amp; CPU: bf16), inference under '
+                        'autocast; %% of peak is then against the measured peak in that dtype')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='every model and batch in NHWC (as @cl)')
     parser.add_argument('--fuse-conv-bn', action='store_true',
                         help='fold BN into the preceding conv (inference mode only)')
     parser.add_argument('--compile', action='store_true', help='torch.compile the model')
-    parser.add_argument('--threads', type=int, default=None, help='torch.set_num_threads')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch.set_num_threads (default: torch\'s)')
     parser.add_argument('--num-classes', type=int, default=None,
                         help='set num_classes in every head (default: the config\'s)')
     parser.add_argument('--names', nargs='+', default=None,
@@ -73,7 +91,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='report images/s of row A over row B (names or 0-based indices); '
                         'default: every row over the first')
     parser.add_argument('--matmul-n', type=int, default=2048,
-                        help='size of the square sgemm that measures the peak')
+                        help='size of the square GEMM that measures the peak')
     parser.add_argument('--workers', type=int, default=None,
                         help='--mode data: dataloader workers (default: the config\'s)')
     parser.add_argument('--loop-iters', type=int, default=None,
@@ -95,7 +113,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-VARIANTS = ('cl', 'nchw', 'bf16', 'fp16', 'compile', 'fuse', 'fused-optim', 'loop-optim')
+VARIANTS = ('cl', 'nchw', 'amp', 'bf16', 'fp16', 'compile', 'fuse', 'fused-optim',
+            'loop-optim')
 
 
 def split_variant(spec: str):
@@ -185,10 +204,18 @@ def profile_step(step, path: str, rows: int = 25) -> None:
 
 
 def amp_of(args, options):
-    for dtype in ('bf16', 'fp16'):
-        if dtype in options:
-            return dtype
+    """The row's mixed precision: ``'bf16'``, ``'fp16'`` or None (fp32)."""
+    chosen = [dtype for dtype in ('bf16', 'fp16') if dtype in options]
+    if len(chosen) > 1:
+        raise SystemExit('@bf16 and @fp16 contradict each other')
+    if chosen:
+        return chosen[0]
+    if 'amp' in options:  # tools/train.py --amp's dtype on this device
+        return 'fp16' if str(args.device).startswith('cuda') else 'bf16'
     return args.amp
+
+
+PEAK_DTYPES = {None: torch.float32, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 
 
 def run_models(args, cfgs, names, variants) -> dict:
@@ -199,13 +226,15 @@ def run_models(args, cfgs, names, variants) -> dict:
         if 'fuse' in options and args.mode != 'infer':
             raise SystemExit(f'{name}: @fuse folds BN statistics: only with --mode infer')
         amp = amp_of(args, options)
-        model = build_model(cfg, device, args.num_classes, tuple(args.shape))
+        model = build_model(cfg, device, args.num_classes, tuple(args.shape),
+                            args.size_divisor)
         num_classes = model_num_classes(model)
         data = synthetic_batch(args.batch, tuple(args.shape), num_classes, seed=0)
         complexity = count_flops(model, tuple(args.shape), train=args.mode == 'train')
         model = prepare(model, args, options)
         if args.mode == 'train':
-            optim_wrapper = build_optim_wrapper(model, optim_cfg(cfg, options))
+            optim_wrapper = build_optim_wrapper(
+                model, amp_optim_wrapper_cfg(optim_cfg(cfg, options), amp))
             step = TrainStep(model, optim_wrapper, data, device, amp)
         else:
             model.eval()
@@ -217,18 +246,19 @@ def run_models(args, cfgs, names, variants) -> dict:
               f'{complexity["flops"] / 1e9:.2f} GFLOPs (multiply-adds) per image forward',
               file=sys.stderr)
 
-    peaks = []
-    use_bf16 = any(amp_of(args, v) == 'bf16' for v in variants)
-    bf16_peaks = []
+    # The fp32 peak always; the bf16/fp16 peak where a row runs in it, sampled alike.
+    precisions = [None] + sorted({amp_of(args, v) for v in variants} - {None})
+    peaks = {amp: [] for amp in precisions}
 
     def sample_peak(_round):
-        peaks.append(measure_peak(args.matmul_n, device))
-        if use_bf16:
-            bf16_peaks.append(measure_peak(args.matmul_n, device, torch.bfloat16)['peak'])
+        for amp in precisions:
+            peaks[amp].append(measure_peak(args.matmul_n, device, PEAK_DTYPES[amp]))
 
     times = interleave(cases, args.iters, args.warmup, between=sample_peak)
     sample_peak(-1)
-    peak = statistics.median(p['peak'] for p in peaks)
+    peak_of = {amp: statistics.median(p['peak'] for p in samples)
+               for amp, samples in peaks.items()}
+    peak = peak_of[None]
     mem = PeakMemory(device)
     factor = 3 if args.mode == 'train' else 1
     for row, case in zip(rows, cases):
@@ -237,7 +267,11 @@ def run_models(args, cfgs, names, variants) -> dict:
         row['s_per_iter'] = stats['median']
         row['images_per_s'] = case.images / stats['median']
         row['achieved_gflops'] = 2 * factor * row['flops'] * row['images_per_s'] / 1e9
-        row['peak_fraction'] = row['achieved_gflops'] / peak
+        # Against the peak of the row's own precision (a bf16 step vs the bf16 GEMM).
+        row['precision'] = row['amp'] or 'fp32'
+        row['peak_gflops'] = peak_of[row['amp']]
+        row['peak_fraction'] = row['achieved_gflops'] / row['peak_gflops']
+        row['fp32_peak_fraction'] = row['achieved_gflops'] / peak
         row['peak_mem_mib'] = mem.measure(case.step)
         row['times'] = times[case.name]
         if isinstance(case.step, TrainStep):
@@ -258,8 +292,11 @@ def run_models(args, cfgs, names, variants) -> dict:
                            value=rows[a]['images_per_s'] / rows[b]['images_per_s'],
                            paired_median=statistics.median(paired), paired=paired))
     return dict(results=rows, ratios=ratios, matmul_peak_gflops=peak,
-                matmul_peak_samples=peaks,
-                bf16_matmul_peak_gflops=statistics.median(bf16_peaks) if bf16_peaks else None)
+                matmul_peak_samples=peaks[None],
+                bf16_matmul_peak_gflops=peak_of.get('bf16'),
+                bf16_matmul_peak_samples=peaks.get('bf16'),
+                fp16_matmul_peak_gflops=peak_of.get('fp16'),
+                fp16_matmul_peak_samples=peaks.get('fp16'))
 
 
 def run_data(args, cfgs, names, variants) -> dict:
@@ -275,7 +312,8 @@ def run_data(args, cfgs, names, variants) -> dict:
         loop_iters = args.iters if args.loop_iters is None else args.loop_iters
         if loop_iters > 0:
             model = prepare(build_model(cfg, args.device, args.num_classes), args, options)
-            optim_wrapper = build_optim_wrapper(model, optim_cfg(cfg, options))
+            optim_wrapper = build_optim_wrapper(
+                model, amp_optim_wrapper_cfg(optim_cfg(cfg, options), amp_of(args, options)))
             # A fresh loader: mmengine's InfiniteSampler cannot be iterated twice (closing the
             # first iterator closes its shared index generator).
             del loader
@@ -331,7 +369,8 @@ def main(argv=None) -> dict:
         report = run_data(args, cfgs, names, variants)
     else:
         report = run_models(args, cfgs, names, variants)
-    report['settings'] = dict(mode=args.mode, shape=list(args.shape), batch=args.batch,
+    report['settings'] = dict(mode=args.mode, shape=list(args.shape),
+                              size_divisor=args.size_divisor, batch=args.batch,
                               iters=args.iters, warmup=args.warmup, device=args.device,
                               amp=args.amp, channels_last=args.channels_last,
                               fuse_conv_bn=args.fuse_conv_bn, compile=args.compile,

@@ -1,5 +1,6 @@
 """Confusion matrix (PNG + CSV counts) from prediction PNGs saved by ``tools/test.py --out DIR``
-and the ground truth of the config's dataset.
+and the ground truth of the config's dataset. The figure is row-normalised by default (each
+row: where the pixels of that true class went) with the value written in every cell.
 
 mmseg's own ``confusion_matrix.py`` reads a pickle of test results, which seglab's
 ``tools/test.py --out`` does not write (it saves PNGs), hence this tool.
@@ -39,9 +40,41 @@ def parse_args(argv=None):
     parser.add_argument('--split', default='test', choices=['val', 'test'])
     parser.add_argument('--normalize', choices=['none', 'true', 'pred'], default='true',
                         help='row (true) or column (pred) normalisation of the figure')
+    parser.add_argument('--dpi', type=int, default=100)
+    parser.add_argument('--no-values', action='store_true',
+                        help='do not write the value into each cell')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
                         help='config overrides, e.g. test_dataloader.dataset.data_root=DIR')
     return parser.parse_args(argv)
+
+
+def plot_confusion(shown, classes, out, title, dpi=100, values=True, fmt='{:.2f}'):
+    """Draw the matrix; with ``values``, each non-zero cell carries its number (white on
+    dark cells; zero cells stay blank to keep large matrices readable). Returns the cell
+    texts, row-major."""
+    num_classes = len(classes)
+    size = max(4.0, 0.45 * num_classes + 2)
+    fig, ax = plt.subplots(figsize=(size, size))
+    image = ax.imshow(shown, cmap='Blues')
+    ax.set_xticks(range(num_classes), classes, rotation=90)
+    ax.set_yticks(range(num_classes), classes)
+    ax.set(xlabel='prediction', ylabel='ground truth', title=title)
+    texts = []
+    if values:
+        top = shown.max() if shown.size and shown.max() > 0 else 1.0
+        fontsize = 7 if num_classes <= 25 else 5  # a cell is 0.45 inch wide
+        for (i, j), value in np.ndenumerate(shown):
+            text = fmt.format(value) if value != 0 else ''
+            ax.text(j, i, text, ha='center', va='center', fontsize=fontsize,
+                    color='white' if value > 0.6 * top else 'black')
+            texts.append(text)
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    if osp.dirname(out):
+        os.makedirs(osp.dirname(out), exist_ok=True)
+    fig.savefig(out, dpi=dpi)
+    plt.close(fig)
+    return texts
 
 
 def main(argv=None):
@@ -63,19 +96,10 @@ def main(argv=None):
     if axis is not None:
         sums = shown.sum(axis=axis, keepdims=True)
         shown = np.divide(shown, sums, out=np.zeros_like(shown), where=sums > 0)
-    size = max(4.0, 0.45 * num_classes + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
-    image = ax.imshow(shown, cmap='Blues')
-    ax.set_xticks(range(num_classes), classes, rotation=90)
-    ax.set_yticks(range(num_classes), classes)
-    ax.set(xlabel='prediction', ylabel='ground truth',
-           title=f'confusion matrix ({num_images} images, normalize={args.normalize})')
-    fig.colorbar(image, ax=ax, fraction=0.046)
-    fig.tight_layout()
-    if osp.dirname(args.out):
-        os.makedirs(osp.dirname(args.out), exist_ok=True)
-    fig.savefig(args.out, dpi=100)
-    plt.close(fig)
+    plot_confusion(shown, classes, args.out,
+                   f'confusion matrix ({num_images} images, normalize={args.normalize})',
+                   dpi=args.dpi, values=not args.no_values,
+                   fmt='{:.0f}' if axis is None else '{:.2f}')
     csv_path = osp.splitext(args.out)[0] + '.csv'
     with open(csv_path, 'w', newline='') as f:
         writer = csv.writer(f)

@@ -3,6 +3,7 @@ import argparse
 import glob
 import os.path as osp
 import re
+from typing import List, Tuple
 
 
 def parse_args():
@@ -25,6 +26,28 @@ def per_class_table(log_text: str) -> str:
                           line.find('|'):] for line in lines)
 
 
+def drop_absent_classes(table: str) -> Tuple[str, List[str]]:
+    """The table without the rows of classes absent from the split, and their names.
+
+    mmseg prints ``nan`` as the IoU of a class that is neither in the labels nor predicted
+    (the synthetic data draws 8 of VOC's 21 classes); those rows carry no result.
+    """
+    lines = table.splitlines()
+    header = next((i for i, line in enumerate(lines) if line.startswith('|')), None)
+    if header is None:
+        return table, []
+    columns = [cell.strip() for cell in lines[header].strip('|').split('|')]
+    iou = columns.index('IoU') if 'IoU' in columns else 1
+    kept, absent = [], []
+    for i, line in enumerate(lines):
+        cells = [cell.strip() for cell in line.strip('|').split('|')]
+        if i > header and line.startswith('|') and len(cells) > iou and cells[iou] == 'nan':
+            absent.append(cells[0])
+        else:
+            kept.append(line)
+    return '\n'.join(kept), absent
+
+
 def summary_line(log_text: str) -> str:
     found = re.findall(r'Iter\(test\) \[\d+/\d+\]\s+(aAcc:.*?)(?:\s+data_time|$)', log_text,
                        flags=re.M)
@@ -39,8 +62,12 @@ def main():
     pictures = sorted(glob.glob(osp.join(args.work_dir, '**', 'vis_image', '*.png'),
                                 recursive=True))
     train_logs = sorted(glob.glob(osp.join(args.work_dir, '2*', '2*.log')))
-    print('\n[quickstart] per-class results on the synthetic val split:')
-    print(per_class_table(text))
+    table, absent = drop_absent_classes(per_class_table(text))
+    print('\n[quickstart] per-class results on the synthetic val split (classes present):')
+    print(table)
+    if absent:
+        print(f'[quickstart] {len(absent)} of the dataset\'s classes are absent from this '
+              f'split (IoU nan, not shown): {", ".join(absent)}')
     print(f'[quickstart] overall: {summary_line(text)}')
     print(f'[quickstart] checkpoint:     {checkpoint}')
     print(f'[quickstart] training log:   {train_logs[0] if train_logs else args.work_dir}')

@@ -12,16 +12,24 @@ The output is ``{'state_dict': ...}`` with the keys of ``mmseg.models.backbones.
 channels (``features.18``) and any classifier have no counterpart in mmseg's backbone and
 are dropped (listed on stdout).
 
+The source is loaded like every seglab checkpoint (``weights_only``, seglab's refusal
+message); ``--trust-checkpoint SRC`` opts one trusted legacy file into full unpickling.
+
 Usage:
-    python tools/model_converters/mobilenet_v2_to_mmseg.py SRC DST
+    python tools/model_converters/mobilenet_v2_to_mmseg.py SRC DST [--trust-checkpoint SRC]
 """
 import argparse
 import os
 import os.path as osp
+import sys
 from collections import OrderedDict
 from typing import Dict, List, Tuple
 
 import torch
+
+# Running the script from a source checkout must find this checkout's seglab.
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from seglab.compat import safe_torch_load, trust_checkpoint  # noqa: E402
 
 # mmseg MobileNetV2 arch_settings [expand_ratio, channels, num_blocks] per layer1..layer7.
 ARCH = [[1, 16, 1], [6, 24, 2], [6, 32, 3], [6, 64, 4], [6, 96, 3], [6, 160, 3], [6, 320, 1]]
@@ -92,7 +100,7 @@ def convert(state_dict: Dict[str, torch.Tensor]) -> Tuple[OrderedDict, List[str]
 
 def load_source(path: str) -> Dict[str, torch.Tensor]:
     """Load a plain state dict (or ``{'state_dict'|'model': ...}``) with weights_only."""
-    obj = torch.load(path, map_location='cpu', weights_only=True)
+    obj = safe_torch_load(path, map_location='cpu')
     for field in ('state_dict', 'model'):
         if isinstance(obj, dict) and isinstance(obj.get(field), dict):
             obj = obj[field]
@@ -107,7 +115,16 @@ def main() -> None:
         "mmseg's MobileNetV2 backbone layout")
     parser.add_argument('src', help='source state dict (.pt/.pth)')
     parser.add_argument('dst', help='output checkpoint, e.g. work_dirs/pretrained/x.pth')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='append',
+        default=[],
+        metavar='PATH',
+        help='load this legacy source file with full unpickling (it can run code: only for '
+        'files you trust). By default the source loads with weights_only=True.')
     args = parser.parse_args()
+    for path in args.trust_checkpoint:
+        trust_checkpoint(path)
     converted, dropped = convert(load_source(args.src))
     if osp.dirname(args.dst):
         os.makedirs(osp.dirname(args.dst), exist_ok=True)

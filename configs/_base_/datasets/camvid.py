@@ -4,6 +4,14 @@ dataset_type = 'CamVidDataset'
 data_root = 'data/camvid'
 crop_size = (360, 480)
 num_classes = 11
+# Median-frequency class weights of the train split (SegNet's rule, w_c = median(f) / f_c with
+# f_c over the images containing c), from configs/_base_/class_frequency/camvid_train.json
+# (tools/analysis_tools/class_frequency.py, 367 images), rounded to 4 decimals. Study 004's
+# class-weighted CE term uses them.
+camvid_median_frequency_weights = [
+    0.2794, 0.2018, 4.7889, 0.1491, 1.0000, 0.4235,
+    3.8464, 1.9798, 0.7890, 6.3847, 8.8193,
+]
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
     dict(type='CheckedLoadAnnotations'),

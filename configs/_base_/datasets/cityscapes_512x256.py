@@ -7,9 +7,15 @@ dataset_type = 'CityscapesDataset'
 data_root = 'data/cityscapes'
 crop_size = (256, 512)
 num_classes = 19
+# Class-frequency JSON of the train split, read by study 004's class-weighted CE term (its
+# median_frequency_weights). Not shipped (no Cityscapes data here): write it once with
+#   python tools/analysis_tools/class_frequency.py configs/_base_/datasets/cityscapes_512x256.py \
+#       --out configs/_base_/class_frequency/cityscapes_train.json
+# Configs build without it; training stops at the first step with that command if it is absent.
+cityscapes_class_frequency_file = '{{ fileDirname }}/../class_frequency/cityscapes_train.json'
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
-    dict(type='CheckedLoadAnnotations'),
+    dict(type='CheckedLoadAnnotations', num_classes=num_classes),
     dict(type='Resize', scale=(512, 256), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5),
     dict(type='SegColorJitter', brightness=0.2, contrast=0.2, saturation=0.1),
@@ -18,7 +24,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=(512, 256), keep_ratio=False),
-    dict(type='CheckedLoadAnnotations'),
+    dict(type='CheckedLoadAnnotations', num_classes=num_classes),
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(

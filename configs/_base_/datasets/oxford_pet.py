@@ -1,5 +1,6 @@
 # Oxford-IIIT Pet (study 002): binary pet/background, border ignored; 224x224 (the MobileNet
 # input size). Data: `ln -s /path/to/oxford-iiit-pet data/oxford_pet` (docs/datasets.md).
+# No augmentation: study 002 §3 only resizes (a random flip would be a deviation from it).
 dataset_type = 'OxfordPetDataset'
 data_root = 'data/oxford_pet'
 crop_size = (224, 224)
@@ -8,7 +9,6 @@ train_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
     dict(type='CheckedLoadAnnotations'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [

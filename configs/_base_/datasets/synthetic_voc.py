@@ -3,9 +3,11 @@ dataset_type = 'PascalVOCDataset'
 data_root = 'data/synthetic_voc/VOCdevkit/VOC2012'
 crop_size = (128, 128)
 num_classes = 21
+# mmseg's PascalVOCDataset does not put its class count in the samples: the loader checks the
+# label range against num_classes (a mask value >= 21 other than 255 is an error naming it).
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
-    dict(type='CheckedLoadAnnotations'),
+    dict(type='CheckedLoadAnnotations', num_classes=num_classes),
     dict(type='RandomResize', scale=(192, 144), ratio_range=(0.75, 1.5), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.9),
     dict(type='RandomFlip', prob=0.5),
@@ -13,7 +15,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
-    dict(type='CheckedLoadAnnotations'),
+    dict(type='CheckedLoadAnnotations', num_classes=num_classes),
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(

@@ -1,8 +1,13 @@
 # Study 002 §5.2: Adam (lr 1e-3); ReduceLROnPlateau (factor 0.5, patience 2, min lr 1e-6);
 # early stopping with patience 20 (an EarlyStoppingHook in the study configs' custom_hooks,
 # since custom_hooks is owned by default_runtime.py and bases may not repeat a key).
-# The study (Keras) monitors val_loss. MMSeg validates metrics, not a loss, so we monitor mIoU
-# with rule 'greater'. threshold 1e-4 'abs' is Keras' default min_delta for ReduceLROnPlateau.
+# The study (Keras) monitors val_loss. MMSeg's validation computes metrics only, so the study
+# configs add seglab's ValLossHook (custom_hooks), which puts the decode head's loss on the val
+# split into the metrics as 'val_loss', and override the monitor below with monitor='val_loss',
+# rule='less' (mmengine's scheduler skips a missing monitor silently: tests/
+# test_study_protocols.py checks that every config monitoring val_loss has the hook). This base
+# keeps mIoU (rule 'greater'), which needs no hook, for configs without ValLossHook.
+# threshold 1e-4 'abs' is Keras' default min_delta for ReduceLROnPlateau.
 # Patience: Keras reduces once `wait >= patience`, mmengine (like PyTorch) once
 # `num_bad_epochs > patience`, so the study's Keras patience 2 is mmengine's patience=1
 # (LR halves after the 2nd validation in a row without improvement).

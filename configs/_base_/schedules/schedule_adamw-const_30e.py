@@ -1,8 +1,7 @@
 # Study 000 §4.3: AdamW (lr 2e-4, weight decay 1e-4), constant learning rate, 30 epochs,
 # validation after every epoch (§4.5). Batch size 4 and seed 42 are set by the study configs
-# and default_runtime.py. AMP: mmengine's AmpOptimWrapper refuses to build without an
-# accelerator, so AMP is not declared here; pass `--amp` to tools/train.py on a GPU (on CPU it
-# warns and trains fp32).
+# and default_runtime.py. AMP: not declared (the recorded runs are fp32); `--amp` to
+# tools/train.py trains in bf16 on CPU, fp16 on a GPU (seglab's CPUAwareAmpOptimWrapper).
 optimizer = dict(type='AdamW', lr=2e-4, betas=(0.9, 0.999), weight_decay=1e-4)
 # FusedOptimWrapperConstructor: torch's fused kernel for the update where it has one
 # (docs/benchmarks.md); otherwise mmengine's DefaultOptimWrapperConstructor.

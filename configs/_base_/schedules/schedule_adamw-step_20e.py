@@ -2,7 +2,7 @@
 # size 20 epochs and gamma 0.5, 20 epochs, gradient clipping at max norm 1.0. As stated, the
 # step at epoch 20 falls after the last epoch, so the LR is constant in practice; we keep the
 # scheduler so a longer run (max_epochs > 20) behaves as the study describes.
-# AMP: not declared (mmengine's AmpOptimWrapper does not build on CPU); pass `--amp` on a GPU.
+# AMP: not declared; `--amp` trains in bf16 on CPU, fp16 on a GPU (CPUAwareAmpOptimWrapper).
 optimizer = dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=1e-4)
 # FusedOptimWrapperConstructor: torch's fused kernel for the update where it has one
 # (docs/benchmarks.md); otherwise mmengine's DefaultOptimWrapperConstructor.

@@ -1,3 +1,4 @@
 from .detailed_iou_metric import DetailedIoUMetric
+from .image_level_metric import ImageLevelMetric
 
-__all__ = ['DetailedIoUMetric']
+__all__ = ['DetailedIoUMetric', 'ImageLevelMetric']

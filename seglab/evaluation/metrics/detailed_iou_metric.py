@@ -15,6 +15,7 @@ agree only by accident; the batch-averaged value depends on the batch size and o
 reported for comparison with study 000's numbers, never instead of ``mIoU``.
 """
 import csv
+import hashlib
 import json
 import math
 import os
@@ -65,6 +66,18 @@ def default_metrics_dir() -> Optional[str]:
     except Exception:  # no logger yet
         log_file = None
     return osp.dirname(osp.abspath(log_file)) if log_file else None
+
+
+def image_set_fingerprint(paths: Sequence[str]) -> str:
+    """Short SHA-1 of the evaluated images' paths relative to their common folder, so two
+    mounts of the same split agree and two different splits (val vs test) do not."""
+    paths = sorted(str(p) for p in paths)
+    try:
+        root = osp.commonpath([osp.dirname(p) for p in paths]) if len(paths) > 1 else ''
+    except ValueError:  # absolute and relative paths mixed
+        root = ''
+    rel = [osp.relpath(p, root) if root else osp.basename(p) for p in paths]
+    return hashlib.sha1('\n'.join(rel).encode()).hexdigest()[:12]
 
 
 @METRICS.register_module()
@@ -236,9 +249,14 @@ class DetailedIoUMetric(IoUMetric):
         # the ``step`` mmengine gives this evaluation in ``vis_data/scalars.json``.
         last_iter = hub.get_info('iter', None)
         step = None if last_iter is None else int(last_iter) + 1
+        # The hub's epoch is the 0-based index of the epoch being trained; the log (and a
+        # by-epoch scalars.json) counts epochs done, 1-based. Iteration-based loops stay at 0.
+        last_epoch = hub.get_info('epoch', None)
+        epoch = None if last_epoch is None or step is None else int(last_epoch) + 1
         record = OrderedDict(
-            step=step, epoch=hub.get_info('epoch', None), stage=stage,
-            num_images=len(results),
+            step=step, iter=step, epoch=epoch, stage=stage,
+            num_images=len(results), image_set=image_set_fingerprint(
+                [r['img_path'] for r in results]),
             boundary_dilation_ratio=self.boundary_dilation_ratio if self.boundary_iou
             else None,
             # Same numbers as the returned dict (percent, 2 decimals).

@@ -8,6 +8,7 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 
 from ..utils.conv_block import conv_block
+from ..utils.split_input_conv import SplitInputConv2d
 
 
 @MODELS.register_module()
@@ -29,6 +30,13 @@ class UNetHead(BaseDecodeHead):
     to one, so upsampling the logits equals upsampling the features before ``conv_seg``
     (except for dropout, off by default), at a fraction of the cost.
 
+    ``Psi``'s first conv takes ``Concat(Upsample(D_in), E_skip)`` as two convolutions summed
+    (:class:`SplitInputConv2d`, one weight as before): the same function without building the
+    concatenation or copying its gradient apart; the state dict is unchanged.
+    ``concat_input=True`` concatenates as eq. (1) writes it, which reproduces runs recorded
+    before this change bit-exactly (the summation order differs, so the two agree to float
+    rounding only).
+
     Args:
         in_channels (Sequence[int]): Channels of each encoder output, finest first.
         channels (int): Output channels of the finest UpBlock (the input of ``conv_seg``).
@@ -41,6 +49,8 @@ class UNetHead(BaseDecodeHead):
             ``len(in_channels)`` outputs.
         norm_cfg (dict): Norm layer config. Default: ``dict(type='BN')``.
         act_cfg (dict): Activation config. Default: ``dict(type='ReLU', inplace=True)``.
+        concat_input (bool): Feed each UpBlock's first conv the concatenation ``[up; skip]``
+            instead of summing two convolutions. Default: False.
         **kwargs: ``BaseDecodeHead`` arguments (``num_classes``, ``dropout_ratio``,
             ``align_corners``, ``loss_decode``, ...).
     """
@@ -53,6 +63,7 @@ class UNetHead(BaseDecodeHead):
                  in_index: Optional[Sequence[int]] = None,
                  norm_cfg: Optional[dict] = dict(type='BN', requires_grad=True),
                  act_cfg: Optional[dict] = dict(type='ReLU', inplace=True),
+                 concat_input: bool = False,
                  **kwargs) -> None:
         if isinstance(in_channels, int) or len(in_channels) < 1:
             raise ValueError(
@@ -78,12 +89,15 @@ class UNetHead(BaseDecodeHead):
                 f'({num_skips} for in_channels={list(in_channels)}), finest first, and its '
                 f'first entry must equal channels={channels}; got {decoder_channels}.')
         self.decoder_channels = decoder_channels
+        self.concat_input = concat_input
         self.up_blocks = nn.ModuleList()
         for i in range(num_skips):
             below = in_channels[-1] if i == num_skips - 1 else decoder_channels[i + 1]
-            self.up_blocks.append(
-                conv_block(below + in_channels[i], decoder_channels[i], num_convs,
-                           self.conv_cfg, norm_cfg, act_cfg))
+            block = conv_block(below + in_channels[i], decoder_channels[i], num_convs,
+                               self.conv_cfg, norm_cfg, act_cfg)
+            if type(block[0]) is nn.Conv2d:  # a custom conv_cfg layer keeps the concatenation
+                block[0] = SplitInputConv2d.from_conv(block[0], [below, in_channels[i]])
+            self.up_blocks.append(block)
         if num_skips == 0 and in_channels[0] != channels:
             raise ValueError(f'{type(self).__name__}: with a single input level, channels '
                              f'({channels}) must equal in_channels[0] ({in_channels[0]}).')
@@ -100,7 +114,12 @@ class UNetHead(BaseDecodeHead):
             if x.shape[-2:] != skip.shape[-2:]:
                 x = F.interpolate(
                     x, size=skip.shape[-2:], mode='bilinear', align_corners=self.align_corners)
-            x = self.up_blocks[level](torch.cat([x, self.gate_skip(level, x, skip)], dim=1))
+            block = self.up_blocks[level]
+            parts = (x, self.gate_skip(level, x, skip))
+            if self.concat_input or not isinstance(block[0], SplitInputConv2d):
+                x = block(torch.cat(parts, dim=1))
+            else:
+                x = block(parts)
         return x
 
     def forward(self, inputs: Tuple[torch.Tensor, ...]) -> torch.Tensor:

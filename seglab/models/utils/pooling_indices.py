@@ -10,6 +10,7 @@ augmentation (``SegTTAModel`` runs one forward per view) and data-parallel repli
 """
 from typing import NamedTuple, Sequence, Tuple
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -54,6 +55,12 @@ class PooledFeature(NamedTuple):
                 f'indices of shape {tuple(self.indices.shape)}: the decoder level must keep '
                 f'the channel count of the encoder stage it mirrors (check the head\'s '
                 f'in_channels / num_convs against the backbone).')
+        if torch.onnx.is_in_onnx_export():
+            # ONNX has no max_unpool2d export (and its MaxUnpool indexes the whole tensor,
+            # not each plane); a scatter into the pre-pool plane is the same operation and
+            # keeps the size symbolic for dynamic-shape exports.
+            return torch.zeros_like(self.features).flatten(2).scatter(
+                2, self.indices.flatten(2), x.flatten(2)).view_as(self.features)
         return F.max_unpool2d(x, self.indices, self.kernel_size, self.stride,
                               output_size=self.pre_pool_size)
 

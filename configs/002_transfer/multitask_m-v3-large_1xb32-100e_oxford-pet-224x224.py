@@ -1,0 +1,37 @@
+# Study 002 §6 (../shared/papers/002_*.txt): the multi-task model. MobileNetV3-Large encoder
+# (ImageNet init), the light decoder for the binary pet mask (as the §5 segmentation configs),
+# GAP + two FC blocks shared by the breed label (37, softmax, sparse CE) and the head box
+# (4 sigmoid units, MAE); the three losses summed. Adam 1e-3, ReduceLROnPlateau and early
+# stopping on val_loss (the sum of the three losses on the val split: MultiTaskValLossHook),
+# batch 32, 224x224 as light_m-v3-small_1xb32-100e_oxford-pet-binary-224x224.py.
+# Single-task counterparts: light_m-v3-large_*-binary-224x224.py (mask only) and
+# cls-box_m-v3-large_*.py (label + box only).
+_base_ = [
+    '../_base_/models/mobilenetv3_light_multitask.py',
+    '../_base_/datasets/oxford_pet_multitask.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_adam-plateau_100e.py',
+]
+num_classes = 2
+# mmpretrain's ImageNet MobileNetV3-Large (standard URI; offline, download it elsewhere and pass
+# --cfg-options model.backbone.init_cfg.checkpoint=<file>).
+model = dict(
+    backbone=dict(init_cfg=dict(
+        type='Pretrained', prefix='backbone.',
+        checkpoint='https://download.openmmlab.com/mmclassification/v0/mobilenet_v3/'
+        'mobilenet-v3-large_8xb128_in1k_20221114-0ed9ed9a.pth')),
+    decode_head=dict(num_classes=num_classes))
+train_dataloader = dict(batch_size=32)
+
+# §6.2: ReduceLROnPlateau and EarlyStopping(patience=20) monitor val_loss (see the §5 config).
+custom_hooks = _base_.custom_hooks + [
+    dict(type='MultiTaskValLossHook'),
+    dict(type='EarlyStoppingHook', monitor='val_loss', rule='less', patience=20, min_delta=1e-6)
+]
+param_scheduler = [dict(_base_.param_scheduler[0], monitor='val_loss', rule='less')]
+
+# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
+default_hooks = dict(
+    logger=dict(interval=10, log_metric_by_epoch=True),
+    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
+log_processor = dict(by_epoch=True)

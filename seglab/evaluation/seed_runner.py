@@ -1,0 +1,170 @@
+"""Run an arms x seeds grid of trainings, one at a time, skipping finished runs and resuming
+interrupted ones (the library behind ``tools/analysis_tools/ablation.py --seeds``).
+
+Every (arm, seed) trains with ``tools/train.py CONFIG --work-dir ROOT/<arm>/seed<S>
+--cfg-options ... randomness.seed=S`` in a subprocess, its output appended to
+``ROOT/<arm>/seed<S>/train_output.log``. Nothing but ``randomness.seed`` differs between the
+seeds of an arm (``randomness.deterministic`` and the rest stay as the config says).
+
+States, decided from the work dir:
+
+* ``skipped``: ``ablation_run.json`` exists (written after a run finished and was read
+  back); its config, options and seed must match the current command, else the runner
+  stops rather than mix two protocols in one folder;
+* ``resumed``: a ``last_checkpoint`` pointer exists: ``--resume`` continues from it, and
+  seglab's exact resume reaches the same weights and metrics as an uninterrupted run;
+* ``done``: trained from scratch.
+
+Final metrics: mmengine's train loops validate after the last iteration/epoch whenever a
+validation loop is configured, so the last validation is the final checkpoint's; a config
+without validation gets ``tools/test.py`` on the last checkpoint (a ``test`` evaluation,
+shown as such in the split column of the tables).
+"""
+import json
+import os
+import os.path as osp
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence
+
+from .run_results import load_run
+
+STATE_FILE = 'ablation_run.json'
+LOG_FILE = 'train_output.log'
+
+
+@dataclass
+class SeedJob:
+    arm: str
+    seed: int
+    config: str
+    work_dir: str
+    options: List[str] = field(default_factory=list)
+
+    def identity(self) -> dict:
+        return dict(config=osp.abspath(self.config), seed=self.seed, options=self.options)
+
+
+def plan(configs: Sequence[str], seeds: Sequence[int], root: str,
+         cfg_options: Sequence[str] = (), variants: Sequence[tuple] = ()) -> List[SeedJob]:
+    """Jobs in run order (arm-major): ``ROOT/<arm>/seed<S>``. Arms are the config stems,
+    the variant names (one config) or ``<stem>_<variant>``."""
+    if any(o.split('=', 1)[0] == 'randomness.seed' for o in cfg_options):
+        raise ValueError('--cfg-options sets randomness.seed: the runner sets it from --seeds')
+    jobs = []
+    for config in configs:
+        stem = osp.splitext(osp.basename(config))[0]
+        for vname, voptions in (variants or [(None, '')]):
+            arm = stem if vname is None else vname if len(configs) == 1 else f'{stem}_{vname}'
+            for seed in seeds:
+                jobs.append(SeedJob(arm, int(seed), config, osp.join(root, arm, f'seed{seed}'),
+                                    list(cfg_options) + shlex.split(voptions)))
+    arms = list(dict.fromkeys(j.arm for j in jobs))
+    if len(arms) * len(seeds) != len(jobs) or len(set(seeds)) != len(seeds):
+        raise ValueError(f'arm names {arms} or seeds {list(seeds)} are not unique')
+    return jobs
+
+
+def state_of(job: SeedJob) -> str:
+    """``skipped``, ``resumed`` or ``new``; raises if a finished run had other settings."""
+    state_file = osp.join(job.work_dir, STATE_FILE)
+    if osp.isfile(state_file):
+        with open(state_file) as f:
+            recorded = json.load(f)
+        if {k: recorded.get(k) for k in job.identity()} != job.identity():
+            raise SystemExit(f'{job.work_dir} holds a finished run with other settings '
+                             f'({state_file}: {recorded.get("options")} vs {job.options}); '
+                             'use another --work-dir or delete that folder')
+        return 'skipped'
+    return 'resumed' if osp.isfile(osp.join(job.work_dir, 'last_checkpoint')) else 'new'
+
+
+def train_argv(job: SeedJob, repo: str, resume: bool, amp: bool = False) -> List[str]:
+    argv = [sys.executable, osp.join(repo, 'tools', 'train.py'), job.config,
+            '--work-dir', job.work_dir]
+    if resume:
+        argv.append('--resume')
+    if amp:
+        argv.append('--amp')
+    return argv + ['--cfg-options', *job.options, f'randomness.seed={job.seed}']
+
+
+def _run_logged(argv: List[str], work_dir: str) -> int:
+    os.makedirs(work_dir, exist_ok=True)
+    with open(osp.join(work_dir, LOG_FILE), 'a') as log:
+        log.write('$ ' + shlex.join(argv) + '\n')
+        log.flush()
+        return subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT).returncode
+
+
+def _final_checkpoint(work_dir: str) -> Optional[str]:
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        path = f.read().strip()
+    return path or None
+
+
+def run_grid(jobs: Sequence[SeedJob], repo: str, amp: bool = False, dry_run: bool = False,
+             echo: Callable[[str], None] = print) -> List[dict]:
+    """Run the jobs one at a time; returns one record per job (``status``, ``wall_s``,
+    ``mIoU``, ``step``). A failed training is reported and the grid goes on."""
+    records, walls, start = [], [], time.time()
+    for index, job in enumerate(jobs, 1):
+        tag = f'[{index}/{len(jobs)}] {job.arm} seed{job.seed}'
+        state = state_of(job)
+        argv = train_argv(job, repo, resume=state == 'resumed', amp=amp)
+        if dry_run:
+            echo(f'{tag}: {"finished, would skip" if state == "skipped" else state}')
+            echo('  ' + shlex.join(argv))
+            records.append(dict(arm=job.arm, seed=job.seed, status='dry-run'))
+            continue
+        record = dict(arm=job.arm, seed=job.seed, status=state, wall_s=0.0)
+        if state != 'skipped':
+            t0 = time.time()
+            code = _run_logged(argv, job.work_dir)
+            if code == 0:
+                code = _evaluate_if_needed(job, repo)
+            record['wall_s'] = time.time() - t0
+            walls.append(record['wall_s'])
+            if code != 0:
+                record['status'] = 'failed'
+                echo(f'{tag}: FAILED (exit {code}) after {record["wall_s"]:.1f} s; see '
+                     f'{osp.join(job.work_dir, LOG_FILE)}')
+                records.append(record)
+                continue
+            record['status'] = 'done' if state == 'new' else 'resumed'
+        run = load_run(job.work_dir)
+        record.update(mIoU=run.summary.get('mIoU'), step=run.step)
+        if state != 'skipped':
+            with open(osp.join(job.work_dir, STATE_FILE), 'w') as f:
+                json.dump(dict(job.identity(), wall_s=record['wall_s'], mIoU=record['mIoU'],
+                               step=run.step, arm=job.arm), f, indent=2)
+        echo(f'{tag}: {record["status"]}' + (f' in {record["wall_s"]:.1f} s'
+                                             if state != 'skipped' else ' (finished earlier)')
+             + f', final mIoU {record["mIoU"]:.2f} at iteration {run.step}')
+        records.append(record)
+        remaining = sum(state_of(j) != 'skipped' for j in jobs[index:])
+        eta = (f'ETA {sum(walls) / len(walls) * remaining:.0f} s' if walls and remaining
+               else 'ETA 0 s' if not remaining else 'ETA unknown')
+        echo(f'progress: {index}/{len(jobs)} runs, elapsed {time.time() - start:.0f} s, {eta}')
+    return records
+
+
+def _evaluate_if_needed(job: SeedJob, repo: str) -> int:
+    """``tools/test.py`` on the last checkpoint when the training logged no evaluation."""
+    try:
+        load_run(job.work_dir)
+        return 0
+    except FileNotFoundError:
+        pass
+    ckpt = _final_checkpoint(job.work_dir)
+    if ckpt is None:
+        return 1
+    return _run_logged([sys.executable, osp.join(repo, 'tools', 'test.py'), job.config, ckpt,
+                        '--work-dir', job.work_dir, '--cfg-options', *job.options],
+                       job.work_dir)
