@@ -1,4 +1,4 @@
-"""The benchmark tool (issue 8): interleaving, report files, memory, FLOP convention, and that
+"""The benchmark tool: interleaving, report files, memory, FLOP convention, and that
 every optimisation it offers keeps outputs equal. Never asserts speed."""
 import copy
 import importlib.util

@@ -1,4 +1,4 @@
-"""FusedOptimWrapperConstructor (issue 8): torch's fused optimizer kernel by default where it
+"""FusedOptimWrapperConstructor: torch's fused optimizer kernel by default where it
 exists, the same update as mmengine's default constructor, config choices respected."""
 import pytest
 import torch

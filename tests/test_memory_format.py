@@ -1,4 +1,4 @@
-"""MemoryFormatEncoderDecoder (issue 8): seglab's models run channels-last by default; outputs,
+"""MemoryFormatEncoderDecoder: seglab's models run channels-last by default; outputs,
 gradients and checkpoints must be those of mmseg's NCHW EncoderDecoder."""
 import copy
 import glob

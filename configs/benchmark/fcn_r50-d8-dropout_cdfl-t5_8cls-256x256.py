@@ -1,4 +1,4 @@
-# Benchmark (issue 8): the same FCN as fcn_r50-d8-dropout_ce_8cls-256x256.py trained with CDFL
+# Benchmark: the same FCN as fcn_r50-d8-dropout_ce_8cls-256x256.py trained with CDFL
 # (study 003: CE + 0.01 * DF, T = 5 Monte-Carlo dropout passes, gamma 2, alpha 0.75). The
 # target is a step <= 1.15x the CE step. Model only.
 _base_ = ['./fcn_r50-d8-dropout_ce_8cls-256x256.py']

@@ -1,4 +1,4 @@
-# Benchmark (issue 8): study 003's FCN R50-D8 with dropout 0.5 and MCDropoutFCNHead (as every
+# Benchmark: study 003's FCN R50-D8 with dropout 0.5 and MCDropoutFCNHead (as every
 # study-003 config has), trained with plain CE: the reference step for the CDFL cost ratio
 # (fcn_r50-d8-dropout_cdfl-t5_8cls-256x256.py). SGD, as the study 003 configs. Model only.
 _base_ = [

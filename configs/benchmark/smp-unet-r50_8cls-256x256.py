@@ -1,4 +1,4 @@
-# Benchmark peer (issue 8): segmentation_models_pytorch's Unet('resnet50', encoder_weights=None)
+# Benchmark peer: segmentation_models_pytorch's Unet('resnet50', encoder_weights=None)
 # (decoder 256-128-64-32-16, BN), the reference ResNet-50 U-Net, run through mmseg's
 # data_preprocessor, CE and AdamW by seglab.utils.benchmark.SMPSegmentor.
 # Needs: pip install -r requirements/benchmark.txt

@@ -1,4 +1,4 @@
-# Benchmark (issue 8): seglab's ResNet-50 U-Net (study 000 §3.2: ResNetStemEncoder + UNetHead),
+# Benchmark: seglab's ResNet-50 U-Net (study 000 §3.2: ResNetStemEncoder + UNetHead),
 # random init (speed does not depend on the weights), plain CE, AdamW. Peer:
 # smp-unet-r50_8cls-256x256.py. Model only.
 _base_ = [

@@ -1,4 +1,4 @@
-# Benchmark peer (issue 8): MMSeg's own UNet-S5-D16 + FCN head (+ its auxiliary FCN head, as
+# Benchmark peer: MMSeg's own UNet-S5-D16 + FCN head (+ its auxiliary FCN head, as
 # mmseg ships it), base width 64, BN instead of SyncBN (one process), plain CE, 8 classes,
 # study 000's optimizer (AdamW). Model only: tools/analysis_tools/benchmark.py feeds synthetic
 # 256x256 batches through the data_preprocessor.

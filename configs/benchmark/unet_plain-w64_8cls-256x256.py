@@ -1,4 +1,4 @@
-# Benchmark (issue 8): seglab's plain U-Net (study 000 §3.1: PlainUNetEncoder + UNetHead) at
+# Benchmark: seglab's plain U-Net (study 000 §3.1: PlainUNetEncoder + UNetHead) at
 # base width 64, the width of MMSeg's UNet-S5-D16 peer (unet-s5-d16_fcn_mmseg_8cls-256x256.py),
 # with the same loss (plain CE), optimizer (AdamW) and input. Model only.
 _base_ = [

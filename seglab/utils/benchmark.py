@@ -1,4 +1,4 @@
-"""Library behind ``tools/analysis_tools/benchmark.py`` (issue 8): side-by-side speed and memory.
+"""Library behind ``tools/analysis_tools/benchmark.py``: side-by-side speed and memory.
 
 The tool builds each model from its config, feeds it synthetic batches through the model's own
 ``data_preprocessor`` and times whole training steps (data preprocessing, forward, loss,

@@ -29,7 +29,7 @@ AS_RECORDED="${AS_RECORDED:-1}"
 DRY_RUN=0
 if [ "${1:-}" = "--dry-run" ]; then DRY_RUN=1; shift; fi
 
-# name | config (priority order: issue 7). Runs named *pretrained* start from the ImageNet
+# name | config (priority order). Runs named *pretrained* start from the ImageNet
 # MobileNetV2 of ../shared/weights (converted once, below). 002-mnv2-*: the recorded runs (plateau
 # LR and early stopping on mIoU); 002-valloss-*: the study's val_loss monitor, not run yet.
 # Study 004's recorded runs predate its class-weighted CE and photometric jitter: these entries
