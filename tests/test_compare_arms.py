@@ -322,3 +322,115 @@ def test_named_study_grid_dry_run(tmp_path, capsys):
     assert 'attention-unet_1xb4-ce-only-20e_camvid-360x480' in arms
     out = capsys.readouterr().out
     assert out.count(': new') == 14 and not osp.exists(root)
+
+
+def _finish_marker(seed_dir, **identity):
+    with open(osp.join(seed_dir, 'ablation_run.json'), 'w') as f:
+        json.dump(identity, f)
+
+
+def test_runner_arm_counts_only_finished_seeds(tmp_path):
+    from seglab.evaluation.arms import load_arm
+    root = tmp_path / 'root'
+    for arm, values in (('ce', [40.0, 42.0, 10.0]), ('focal', [43.0, 45.5, 44.0])):
+        for seed, miou in enumerate(values):
+            d = write_run(str(root / arm / f'seed{seed}'),
+                          [(8, dict(aAcc=90.0, mIoU=miou), {'bg': 90.0})])
+            open(osp.join(d, 'train_output.log'), 'w').close()
+            if not (arm == 'ce' and seed == 2):  # ce seed2 was killed mid-training
+                _finish_marker(d)
+    arm = load_arm(str(root / 'ce'))
+    assert list(arm.runs) == ['0', '1'] and list(arm.excluded) == ['2']
+    # Hand-made arm folders (no runner file anywhere) keep every seed with an evaluation.
+    hand = tmp_path / 'hand'
+    for seed in range(2):
+        write_run(str(hand / f'seed{seed}'), [(8, dict(mIoU=40.0 + seed), {})])
+    assert list(load_arm(str(hand)).runs) == ['0', '1']
+
+    load_tool('compare_runs').main([str(root), '--failed', 'ce/seed2'])
+    saved = json.load(open(root / 'summary.json'))
+    assert saved['arms']['ce']['metrics']['mIoU']['values'] == {'0': 40.0, '1': 42.0}
+    assert saved['arms']['ce']['excluded_seeds'] == {'2': 'unfinished (no ablation_run.json)'}
+    assert saved['incomplete_runs'] == ['ce/seed2']
+    markdown = open(root / 'summary.md').read()
+    assert markdown.startswith('**INCOMPLETE: these runs failed or did not finish and are not '
+                               'in the statistics: ce/seed2.**')
+    assert '- ce seed2 excluded: unfinished (no ablation_run.json)' in markdown
+
+
+def test_seed_grid_with_a_failed_run_still_writes_a_marked_summary(tmp_path, monkeypatch):
+    repo = tmp_path / 'repo'
+    (repo / 'tools').mkdir(parents=True)
+    (repo / 'tools' / 'train.py').write_text(FAKE_TRAIN)
+    root = tmp_path / 'root'
+    for seed in (1, 2):  # resumed runs survive KILL_AT; the new runs of arm b are killed
+        (root / 'a' / f'seed{seed}').mkdir(parents=True)
+        (root / 'a' / f'seed{seed}' / 'last_checkpoint').write_text('iter_1')
+    ablation = load_tool('ablation')
+    monkeypatch.setattr(ablation, 'REPO', str(repo))
+    monkeypatch.setenv('KILL_AT', '2')
+    with pytest.raises(SystemExit, match='2 run'):
+        ablation.main(['configs/x/a.py', 'configs/x/b.py', '--seeds', '1', '2',
+                       '--work-dir', str(root), '--cfg-options', 'train_cfg.max_iters=4'])
+    saved = json.load(open(root / 'summary.json'))
+    assert saved['incomplete_runs'] == ['b/seed1', 'b/seed2']
+    assert list(saved['arms']) == ['a'] and saved['arms']['a']['seeds'] == ['1', '2']
+    assert saved['notes'][0].startswith('arm b left out: ')
+    assert open(root / 'summary.md').read().startswith('**INCOMPLETE')
+
+
+def test_runner_identity_covers_amp_and_started_runs(tmp_path, monkeypatch):
+    from seglab.evaluation.seed_runner import plan, run_grid
+    repo = tmp_path / 'repo'
+    (repo / 'tools').mkdir(parents=True)
+    (repo / 'tools' / 'train.py').write_text(FAKE_TRAIN)
+    root = str(tmp_path / 'root')
+    lines = []
+    jobs = plan(['configs/x/a.py'], [1], root, ['train_cfg.max_iters=4'])
+    assert [r['status'] for r in run_grid(jobs, str(repo), echo=lines.append)] == ['done']
+    with pytest.raises(SystemExit, match=r"finished run with other settings.*'amp': "
+                                         r'\(False, True\)'):
+        run_grid(jobs, str(repo), amp=True, echo=lines.append)
+    # An interrupted run is not resumed under other options, and the check comes before
+    # any job of the grid trains.
+    monkeypatch.setenv('KILL_AT', '2')
+    started = plan(['configs/x/b.py'], [1], root, ['train_cfg.max_iters=4'])
+    assert [r['status'] for r in run_grid(started, str(repo), echo=lines.append)] == ['failed']
+    monkeypatch.delenv('KILL_AT')
+    other = plan(['configs/x/c.py', 'configs/x/b.py'], [1], root, ['train_cfg.max_iters=5'])
+    with pytest.raises(SystemExit, match='holds an unfinished run with other settings'):
+        run_grid(other, str(repo), echo=lines.append)
+    assert not osp.exists(osp.join(root, 'c'))
+
+
+def test_post_training_test_gets_the_training_options(tmp_path):
+    from seglab.evaluation.seed_runner import SeedJob, eval_argv
+    job = SeedJob('a', 3, 'configs/x/a.py', str(tmp_path / 'a' / 'seed3'))
+    argv = eval_argv(job, 'REPO', 'ckpt.pth')
+    assert argv[argv.index('--cfg-options') + 1:] == ['randomness.seed=3']
+    job.options = ['model.x=1']
+    argv = eval_argv(job, 'REPO', 'ckpt.pth', amp=True)
+    assert argv[argv.index('--cfg-options') + 1:] == [
+        'model.x=1', 'randomness.seed=3', 'optim_wrapper.type=CPUAwareAmpOptimWrapper']
+
+
+def test_runner_reports_a_run_without_miou(tmp_path):
+    from seglab.evaluation.seed_runner import plan, run_grid
+    job = plan(['configs/x/a.py'], [1], str(tmp_path))[0]
+    write_run(job.work_dir, [(4, dict(aAcc=90.0), {})])
+    _finish_marker(job.work_dir, **job.identity())
+    lines = []
+    assert run_grid([job], 'REPO', echo=lines.append)[0]['mIoU'] is None
+    assert lines[0] == '[1/1] a seed1: skipped (finished earlier), final mIoU n/a at iteration 4'
+
+
+def test_image_level_column_without_common_images_is_a_note(arms_root):
+    with open(arms_root / 'focal' / 'seed1' / STAMP / 'per_image.jsonl', 'w') as f:
+        f.write(json.dumps(dict(img_path='/elsewhere/x.jpg', mIoU=0.5, IoU={})) + '\n')
+    summary = load_tool('compare_runs').main([str(arms_root), '--baseline', 'ce'])
+    pair = [p for p in summary['pairs'] if p['arm'] == 'focal'][0]
+    assert pair['image_level_pooled_over_seeds'] is None
+    assert pair['metrics']['mIoU']['verdict'] == 'better'
+    assert any(n.startswith('focal: no image-level test (') and 'share no image' in n
+               for n in summary['notes'])
+    assert pair['metrics']['IoU.cat']['correction'].endswith('uncorrected across classes')

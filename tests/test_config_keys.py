@@ -89,6 +89,9 @@ def test_builder_keys_are_accepted(quickstart):
         'model.backbone.norm_cfg': dict(type='BN', requires_grad=True),  # build_norm_layer
         'model.decode_head.init_cfg': dict(type='Normal', std=0.01,
                                            override=dict(type='Normal', name='conv_seg')),
+        # Runner.build_dataloader pops both before building the DataLoader
+        'train_dataloader.disable_subprocess_warning': True,
+        'train_dataloader.num_batch_per_epoch': 2,
     }) == []
 
 

@@ -331,7 +331,7 @@ def test_plateau_and_early_stopping_follow_keras_patience(tmp_path):
     sched_cfg = _load(osp.join('configs', '002_transfer',
                                'light_m-v2_1xb32-100e_camvid-360x480.py'))
     (early, ) = [copy.deepcopy(h) for h in sched_cfg.custom_hooks
-                 if h['type'] == 'EarlyStoppingHook']
+                 if h['type'] == 'ResumableEarlyStoppingHook']
     assert early['patience'] == 20
     (plateau, ) = sched_cfg.param_scheduler
     assert (plateau.monitor, plateau.rule) == (early['monitor'], early['rule'])

@@ -15,7 +15,7 @@ import seglab  # noqa: F401
 from seglab.compat import safe_torch_load
 from seglab.compat.safe_load import TRUST_ENV
 from seglab.engine import CheckpointNotResumableError, SafeResumeRunner
-from seglab.engine.safe_resume_runner import stored_gpu_ids
+from seglab.engine.safe_resume_runner import stored_gpu_count
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SMOKE_CONFIG = osp.join(REPO, 'configs', 'quickstart', 'unet-w8_1xb2-8it_synthvoc-64x64.py')
@@ -102,12 +102,20 @@ def test_resume_keeps_mmengine_gpu_count_check(synthetic_voc_root, work_dir):
 
 def test_stored_gpu_ids_are_parsed_not_evaluated(tmp_path):
     marker = tmp_path / 'ran'
-    assert stored_gpu_ids('a = 1\ngpu_ids = [0, 1, 2]\n') == [0, 1, 2]
-    assert stored_gpu_ids('gpu_ids = range(4)') == [0, 1, 2, 3]
-    assert stored_gpu_ids(code_writing(marker) + 'gpu_ids = [0]') == [0]
-    assert stored_gpu_ids(f'gpu_ids = __import__("os").makedirs({str(marker)!r})') is None
-    assert stored_gpu_ids('gpu_ids = [') is None and stored_gpu_ids(b'gpu_ids=[0]') is None
+    assert stored_gpu_count('a = 1\ngpu_ids = [0, 1, 2]\n') == 3
+    assert stored_gpu_count('gpu_ids = range(4)') == 4
+    assert stored_gpu_count('gpu_ids = range(1, 9, 3)') == len(range(1, 9, 3)) == 3
+    assert stored_gpu_count(code_writing(marker) + 'gpu_ids = [0]') == 1
+    assert stored_gpu_count(f'gpu_ids = __import__("os").makedirs({str(marker)!r})') is None
+    assert stored_gpu_count('gpu_ids = [') is None and stored_gpu_count(b'gpu_ids=[0]') is None
+    assert stored_gpu_count('gpu_ids = range(0.5)') is None
     assert not marker.exists()
+
+
+def test_stored_gpu_range_is_counted_not_built():
+    """A crafted ``range(10**18)`` would be a list of 10**18 ints; the count is immediate."""
+    assert stored_gpu_count('gpu_ids = range(10**18)') is None  # not a literal: absent
+    assert stored_gpu_count(f'gpu_ids = range({10**18})') == 10**18
 
 
 @pytest.mark.slow
@@ -161,11 +169,48 @@ def test_auto_resume_skips_a_refused_checkpoint(synthetic_voc_root, work_dir, tm
     assert f'if you trust the file, pass --trust-checkpoint {newest}' in log
 
 
-def test_auto_resume_without_pointer_takes_the_newest_numbered_file(synthetic_voc_root,
-                                                                    work_dir):
+def test_auto_resume_without_pointer_trains_from_scratch_and_says_so(synthetic_voc_root,
+                                                                     work_dir):
+    """As mmengine: numbered files without a last_checkpoint pointer are not resumed."""
     os.remove(osp.join(work_dir, 'last_checkpoint'))
+    runner, log = resumed_runner(synthetic_voc_root, work_dir)
+    assert runner.iter == 0
+    files = ', '.join(osp.join(work_dir, f'iter_{n}.pth') for n in (4, 2))
+    assert f'{work_dir} has no last_checkpoint file, so nothing is resumed (as mmengine): ' \
+           f'training from scratch although it holds {files}. To continue one, pass ' \
+           f'`--resume <file>`.' in log
+
+
+def test_stored_config_text_is_dropped_from_the_resumed_message_hub(synthetic_voc_root,
+                                                                    work_dir):
+    path = osp.join(work_dir, 'iter_4.pth')
+    checkpoint = safe_torch_load(path)
+    checkpoint['message_hub']['runtime_info']['cfg'] = "import os\nos.system('x')\n"
+    checkpoint['message_hub']['resumed_keys']['cfg'] = True
+    torch.save(checkpoint, path)
     runner, _ = resumed_runner(synthetic_voc_root, work_dir)
     assert runner.iter == 4
+    assert runner.message_hub.get_info('cfg') is None
+    assert 'cfg' not in runner.message_hub.state_dict()['resumed_keys']
+
+
+def test_only_rank_0_probes_and_every_rank_takes_its_choice(synthetic_voc_root, work_dir,
+                                                           monkeypatch):
+    """A rank other than 0 neither probes nor decides: it resumes what rank 0 broadcast."""
+    from seglab.engine import safe_resume_runner as module
+    chosen = osp.join(work_dir, 'iter_2.pth')
+
+    def broadcast(data):  # what rank 0 sends
+        data[0] = (chosen, None)
+
+    def no_probe(path):
+        raise AssertionError(f'rank 1 probed {path}')
+
+    monkeypatch.setattr(module, 'get_rank', lambda: 1)
+    monkeypatch.setattr(module, 'broadcast_object_list', broadcast)
+    monkeypatch.setattr(module, 'checkpoint_problem', no_probe)
+    runner, _ = resumed_runner(synthetic_voc_root, work_dir)
+    assert runner.iter == 2  # not iter_4, the newest, which rank 1 would have picked
 
 
 def test_auto_resume_with_nothing_loadable_stops_and_lists_the_files(synthetic_voc_root,

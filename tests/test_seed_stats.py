@@ -72,3 +72,18 @@ def test_compare_to_baseline_corrects_across_pairs():
     assert [tests[a]['p_holm'] for a in ('big', 'tiny')] == pytest.approx(holm(raw))
     assert tests['big']['p_holm'] == pytest.approx(min(1, 2 * min(raw)))
     assert tests['big']['verdict'] == 'better' and tests['tiny']['verdict'] == 'unresolved'
+
+
+def test_verdict_interval_has_level_one_minus_alpha():
+    base = {'0': 40.0, '1': 41.0, '2': 39.0, '3': 40.5}
+    diffs = [1.0, 0.5, 1.5, 0.2]
+    arm = {s: v + d for (s, v), d in zip(base.items(), diffs)}
+    p = stats.ttest_rel(list(arm.values()), list(base.values())).pvalue
+    assert 0.05 < p < 0.1  # significant at 0.1 only: a 95 % CI would still include 0
+    got = compare_to_baseline({'base': base, 'arm': arm}, 'base', alpha=0.1)['arm']
+    want = stats.t.interval(0.9, 3, loc=np.mean(diffs), scale=stats.sem(diffs))
+    assert got['verdict_ci'] == pytest.approx(list(want))
+    assert got['diff_ci95'][0] < 0 < got['verdict_ci'][0]
+    assert got['verdict'] == 'better'
+    assert compare_to_baseline({'base': base, 'arm': arm}, 'base')['arm']['verdict'] == \
+        'unresolved'

@@ -110,7 +110,7 @@ def _monitors(cfg):
     sched = [(s.monitor, s.rule) for s in cfg.get('param_scheduler', [])
              if s.type == 'ReduceOnPlateauLR']
     early = [(h['monitor'], h['rule']) for h in cfg.get('custom_hooks', [])
-             if h['type'] == 'EarlyStoppingHook']
+             if h['type'] == 'ResumableEarlyStoppingHook']
     return sched, early
 
 
@@ -120,7 +120,7 @@ def test_002_monitors_val_loss_as_the_paper(path):
     sched, early = _monitors(cfg)
     want = ('mIoU', 'greater') if path.endswith('_miou-monitor.py') else ('val_loss', 'less')
     assert sched == [want] and early == [want], (sched, early)
-    (hook, ) = [h for h in cfg.custom_hooks if h['type'] == 'EarlyStoppingHook']
+    (hook, ) = [h for h in cfg.custom_hooks if h['type'] == 'ResumableEarlyStoppingHook']
     assert hook.patience == 20
     (plateau, ) = cfg.param_scheduler
     assert (plateau.factor, plateau.patience, plateau.min_value) == (0.5, 1, 1e-6)

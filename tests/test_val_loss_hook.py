@@ -129,8 +129,9 @@ def test_plateau_lr_and_early_stopping_read_val_loss(tmp_path):
 
     study = Config.fromfile(osp.join(REPO, 'configs', '002_transfer',
                                      'light_m-v2_1xb32-12e_camvid-180x240_cpu-reduced.py'))
-    hooks = [h for h in study.custom_hooks if h['type'] in ('ValLossHook', 'EarlyStoppingHook')]
-    assert [h['type'] for h in hooks] == ['ValLossHook', 'EarlyStoppingHook']
+    hooks = [h for h in study.custom_hooks
+             if h['type'] in ('ValLossHook', 'ResumableEarlyStoppingHook')]
+    assert [h['type'] for h in hooks] == ['ValLossHook', 'ResumableEarlyStoppingHook']
     values = [10.0, 5.0] + [5.0] * 40
 
     class ScriptedLoss(nn.Module):
@@ -191,3 +192,24 @@ def test_plateau_lr_and_early_stopping_read_val_loss(tmp_path):
     assert lrs == pytest.approx(expected[:len(lrs)])
     assert runner.epoch == 22, f'stopped after epoch {runner.epoch}'
     assert runner.message_hub.get_scalar('val/val_loss').current() == 5.0
+
+
+def test_logged_val_losses_are_the_current_validation_not_a_running_mean():
+    from seglab.engine import SummaryLogProcessor
+    hub = MessageHub.get_instance('val_loss_log_processor_test')
+    runner = types.SimpleNamespace(message_hub=hub,
+                                   val_loop=types.SimpleNamespace(dataloader=[0, 0]))
+    processor = SummaryLogProcessor(by_epoch=False)
+    logged = []
+    for loss in (3.0, 2.0, 1.0):
+        hub.update_scalars({'val/val_loss': loss, 'val/decode.loss_ce': loss / 2,
+                            'val/mIoU': 10 * loss})
+        hub.update_scalar('val/time', loss)
+        tag, line = processor.get_log_after_epoch(runner, 2, 'val')
+        logged.append(tag)
+        assert f'val_loss: {loss:.4f}' in line
+    assert [t['val_loss'] for t in logged] == [3.0, 2.0, 1.0]
+    assert [t['decode.loss_ce'] for t in logged] == [1.5, 1.0, 0.5]
+    assert [t['mIoU'] for t in logged] == [30.0, 20.0, 10.0]
+    # time keeps mmengine's per-evaluation-epoch statistic (a mean over this epoch's iters)
+    assert logged[-1]['time'] == pytest.approx(2.0)

@@ -22,7 +22,8 @@ train_dataloader = dict(batch_size=32)
 # gains; 0 would count ties as improvements). The mIoU variant: *_miou-monitor.py.
 custom_hooks = _base_.custom_hooks + [
     dict(type='ValLossHook'),
-    dict(type='EarlyStoppingHook', monitor='val_loss', rule='less', patience=20, min_delta=1e-6)
+    dict(type='ResumableEarlyStoppingHook', monitor='val_loss', rule='less', patience=20,
+         min_delta=1e-6)
 ]
 param_scheduler = [dict(_base_.param_scheduler[0], monitor='val_loss', rule='less')]
 

@@ -5,6 +5,6 @@
 _base_ = ['./light_m-v2_1xb32-12e_camvid-180x240_cpu-reduced.py']
 param_scheduler = [dict(_base_.param_scheduler[0], monitor='mIoU', rule='greater')]
 custom_hooks = [
-    dict(h, monitor='mIoU', rule='greater') if h['type'] == 'EarlyStoppingHook' else h
+    dict(h, monitor='mIoU', rule='greater') if h['type'] == 'ResumableEarlyStoppingHook' else h
     for h in _base_.custom_hooks
 ]

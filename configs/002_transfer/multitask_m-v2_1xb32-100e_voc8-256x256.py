@@ -18,7 +18,8 @@ train_dataloader = dict(batch_size=32)
 
 custom_hooks = _base_.custom_hooks + [
     dict(type='MultiTaskValLossHook'),
-    dict(type='EarlyStoppingHook', monitor='val_loss', rule='less', patience=20, min_delta=1e-6)
+    dict(type='ResumableEarlyStoppingHook', monitor='val_loss', rule='less', patience=20,
+         min_delta=1e-6)
 ]
 param_scheduler = [dict(_base_.param_scheduler[0], monitor='val_loss', rule='less')]
 

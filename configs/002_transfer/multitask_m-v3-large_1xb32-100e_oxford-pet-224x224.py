@@ -26,7 +26,8 @@ train_dataloader = dict(batch_size=32)
 # §6.2: ReduceLROnPlateau and EarlyStopping(patience=20) monitor val_loss (see the §5 config).
 custom_hooks = _base_.custom_hooks + [
     dict(type='MultiTaskValLossHook'),
-    dict(type='EarlyStoppingHook', monitor='val_loss', rule='less', patience=20, min_delta=1e-6)
+    dict(type='ResumableEarlyStoppingHook', monitor='val_loss', rule='less', patience=20,
+         min_delta=1e-6)
 ]
 param_scheduler = [dict(_base_.param_scheduler[0], monitor='val_loss', rule='less')]
 

@@ -25,7 +25,7 @@ train_dataloader = dict(batch_size=32)
 # The study's §5.2 callbacks: ReduceLROnPlateau, EarlyStopping(patience=20) on val_loss.
 custom_hooks = _base_.custom_hooks + [
     dict(type='ValLossHook'),
-    dict(type='EarlyStoppingHook', monitor='val_loss', rule='less', patience=20,
+    dict(type='ResumableEarlyStoppingHook', monitor='val_loss', rule='less', patience=20,
          min_delta=1e-6)
 ]
 param_scheduler = [dict(_base_.param_scheduler[0], monitor='val_loss', rule='less')]

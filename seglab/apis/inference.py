@@ -124,12 +124,24 @@ class MMSegInferencer(_MMSegInferencer):
     """mmseg's ``MMSegInferencer`` whose pipeline is derived as ``tools/test.py`` runs it.
 
     The upstream inferencer needs a transform named exactly ``LoadImageFromFile`` and strips
-    only ``LoadAnnotations``; seglab configs use the checked loaders. Everything else
+    only ``LoadAnnotations``; seglab configs use the checked loaders. Without a config
+    (``model=None`` or an empty one) mmengine would run ``Config.fromstring`` on the text a
+    checkpoint stores (``message_hub['runtime_info']['cfg']`` or ``meta['cfg']``), i.e.
+    execute code from a possibly downloaded file; that is refused here. Everything else
     (visualisation, ``out_dir``, batching, return values) is mmseg's.
 
     Args:
-        As :class:`mmseg.apis.MMSegInferencer`.
+        As :class:`mmseg.apis.MMSegInferencer`; ``model`` must be a config file, a
+        metafile model name or a non-empty config.
     """
+
+    def _init_model(self, cfg: Config, weights: Optional[str], device: str = 'cpu'):
+        if not cfg:
+            raise ValueError(
+                f'MMSegInferencer needs the model config: pass model=<config file> with '
+                f'weights={weights!r}. Reading the config stored in a checkpoint would '
+                f'execute its text, so seglab does not.')
+        return super()._init_model(cfg, weights, device)
 
     def _init_pipeline(self, cfg: Config) -> Compose:
         return Compose(inference_pipeline(cfg))

@@ -8,15 +8,17 @@ A checkpoint whose pickle needs anything else (for example one crafted to run co
 refused with an explanation; a trusted legacy file can be opted in explicitly, file by file,
 through ``SEGLAB_TRUSTED_CHECKPOINTS`` (``--trust-checkpoint`` in the tools).
 """
+import io
 import os
 import os.path as osp
 import pickle
-from typing import Any, Callable, Dict, Iterator, List, Optional
+import tarfile
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set
 
 import numpy as np
 import torch
 
-from .safe_numpy import numpy_safe_globals
+from .safe_numpy import VETTED_DTYPES, numpy_safe_globals, plain_arrays
 
 TRUST_ENV = 'SEGLAB_TRUSTED_CHECKPOINTS'
 
@@ -110,6 +112,70 @@ def _unpickler_reason(message: str) -> str:
     return reason.split(' Please use `torch.serialization.add_safe_globals', 1)[0]
 
 
+def _memory_sharing_globals() -> Set[str]:
+    """Globals torch allows by default that wrap a numpy array's buffer without copying.
+
+    ``torch.save`` never writes them (tensors pickle through ``_rebuild_tensor_v2`` and
+    storages; older releases used the first for XLA-like device tensors only); in a crafted
+    file they are the first half of a use-after-free (see ``safe_numpy.BuildOnceArray``).
+    ``torch.Tensor`` shares too, but legit files name it (tensors with attributes), so it
+    is left to :class:`BuildOnceArray`.
+    """
+    names = {'torch._utils._rebuild_device_tensor_from_numpy'}
+    names.update(f'{cls.__module__}.{cls.__name__}' for cls in torch._tensor_classes
+                 if cls is not torch.Tensor)
+    return names
+
+
+MEMORY_SHARING_GLOBALS = _memory_sharing_globals()
+
+
+def pickle_globals(filename: str) -> Set[str]:
+    """The ``GLOBAL`` names in the pickle(s) ``torch.load`` would unpickle, read not run.
+
+    Zip checkpoints: ``data.pkl``; legacy files: the five pickles ``torch.load`` reads.
+    Raises :class:`UnsafeCheckpointError` for a pickle that cannot be scanned and for the
+    pre-1.0 tar format (storages interleave pickles with raw bytes); errors opening the file
+    or archive propagate as ``torch.load`` would raise them.
+    """
+    from torch.serialization import _is_zipfile, _open_zipfile_reader
+    with open(filename, 'rb') as f:
+        if _is_zipfile(f):
+            with _open_zipfile_reader(f) as zip_file:  # resolves the archive's prefix
+                return _scan(filename, io.BytesIO(zip_file.get_record('data.pkl')), 1)
+        try:
+            with tarfile.open(fileobj=f, mode='r:'):
+                pass
+        except tarfile.TarError:
+            f.seek(0)
+            # magic number, protocol, sys info, the object, storage keys
+            return _scan(filename, f, 5)
+    raise _refusal(filename, 'Refused: a tar-format (pre-1.0 torch) checkpoint cannot be '
+                   'vetted before unpickling.')
+
+
+def _scan(filename: str, pickles: Any, count: int) -> Set[str]:
+    from torch._weights_only_unpickler import get_globals_in_pkl
+    names = set()
+    for _ in range(count):
+        try:
+            names |= get_globals_in_pkl(pickles)
+        except EOFError:  # an empty or cut file: torch.load would raise the same
+            raise
+        except Exception as err:
+            raise _refusal(filename, f'Refused: its pickle could not be scanned for the '
+                           f'globals it names ({type(err).__name__}: {err}).') from err
+    return names
+
+
+def _refuse_memory_sharing_globals(filename: str) -> None:
+    named = sorted(pickle_globals(filename) & MEMORY_SHARING_GLOBALS)
+    if named:
+        raise _refusal(filename, f'Refused: it names {", ".join(named)} (wrapping a numpy '
+                       f'array\'s memory in a tensor); torch.save of CPU/CUDA tensors never '
+                       f'writes that.')
+
+
 def _history_buffers(obj: Any) -> Iterator[Any]:
     """Every HistoryBuffer inside containers of a loaded checkpoint (cycles allowed)."""
     from mmengine.logging import HistoryBuffer
@@ -132,13 +198,18 @@ def _check_history_buffers(checkpoint: Any, filename: str) -> None:
     for buffer in _history_buffers(checkpoint):
         state = vars(buffer)
         unexpected = sorted(set(state) - HISTORY_BUFFER_ATTRIBUTES)
-        arrays_ok = all(type(state.get(k)) is np.ndarray
-                        for k in ('_log_history', '_count_history'))
+        arrays = [state.get(k) for k in ('_log_history', '_count_history')]
+        arrays_ok = all(type(a) is np.ndarray for a in arrays)
         if unexpected or not arrays_ok or type(state.get('max_length')) is not int:
             raise _refusal(filename, f'A HistoryBuffer in it carries attributes '
                            f'{unexpected or sorted(state)}; one saved by mmengine loads with '
                            f'exactly {sorted(HISTORY_BUFFER_ATTRIBUTES)} (two numpy arrays '
                            f'and an int).')
+        # REDUCE HistoryBuffer(...) runs __init__, whose np.array() makes object arrays.
+        bad = [str(a.dtype) for a in arrays if not any(a.dtype == d for d in VETTED_DTYPES)]
+        if bad:
+            raise _refusal(filename, f'A HistoryBuffer in it holds arrays of dtype '
+                           f'{", ".join(bad)}; mmengine saves plain numeric arrays only.')
 
 
 def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
@@ -154,8 +225,11 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
     from mmengine.logging import HistoryBuffer
     statistics_methods = HistoryBuffer._statistics_methods
     before = dict(statistics_methods)
+    # A file is read twice (scan, then load); a swap in between only meets BuildOnceArray.
+    _refuse_memory_sharing_globals(filename)
     try:
         checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
+        checkpoint = plain_arrays(checkpoint)
     except pickle.UnpicklingError as err:
         raise _refusal(filename, f'Refused: {_unpickler_reason(str(err))}') from err
     finally:

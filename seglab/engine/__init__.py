@@ -12,6 +12,7 @@ from .pretrained_init import CheckedPretrainedInit, PretrainedWeightsError
 from .rng_state_hook import RNGStateHook
 from .safe_resume_runner import CheckpointNotResumableError, SafeResumeRunner
 from .quiet_logger_hook import QuietLoggerHook
+from .resumable_early_stopping_hook import ResumableEarlyStoppingHook
 from .summary_log_processor import SummaryLogProcessor
 from .val_loss_hook import ValLossHook
 
@@ -22,5 +23,5 @@ __all__ = [
     'AMP_OPTIM_WRAPPERS', 'AmpTestLoop', 'AmpValLoop', 'CPUAwareAmpOptimWrapper',
     'LossTermPrefixHook', 'set_loss_log_prefixes', 'ValLossHook', 'MultiTaskValLossHook',
     'CheckpointNotResumableError', 'SafeResumeRunner', 'SummaryLogProcessor',
-    'QuietLoggerHook'
+    'QuietLoggerHook', 'ResumableEarlyStoppingHook'
 ]

@@ -3,8 +3,9 @@ import ast
 import os
 import os.path as osp
 import re
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
+from mmengine.dist import broadcast_object_list, get_rank
 from mmengine.runner import Runner
 
 from mmseg.registry import RUNNERS
@@ -19,12 +20,10 @@ class CheckpointNotResumableError(RuntimeError):
     """No checkpoint that ``--resume`` was asked for (or could find) can be resumed."""
 
 
-def stored_gpu_ids(config_text: Any) -> Optional[List[int]]:
-    """``gpu_ids`` of a checkpoint's stored config, read with ``ast`` (never executed).
-
-    Only a top-level ``gpu_ids = <literal>`` or ``gpu_ids = range(<ints>)`` is understood;
-    anything else counts as absent.
-    """
+def stored_gpu_count(config_text: Any) -> Optional[int]:
+    """How many ``gpu_ids`` a checkpoint's stored config lists, read with ``ast`` (never
+    executed; ``range(...)`` is counted, not materialised). None if absent or not a plain
+    ``gpu_ids = <literal>`` / ``gpu_ids = range(<ints>)`` at the top level."""
     if not isinstance(config_text, str):
         return None
     try:
@@ -40,9 +39,13 @@ def stored_gpu_ids(config_text: Any) -> Optional[List[int]]:
         try:
             if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
                     and value.func.id == 'range' and not value.keywords):
-                return list(range(*[ast.literal_eval(arg) for arg in value.args]))
-            return list(ast.literal_eval(value))
-        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+                args = [ast.literal_eval(arg) for arg in value.args]
+                if not all(type(arg) is int for arg in args):
+                    return None
+                return len(range(*args))
+            return len(ast.literal_eval(value))
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError,
+                OverflowError):
             return None
     return None
 
@@ -76,17 +79,8 @@ def checkpoint_problem(path: str) -> Optional[str]:
     return None
 
 
-def resume_candidates(work_dir: str) -> List[str]:
-    """Checkpoints to try, newest first: the ``last_checkpoint`` pointer's target, then
-    ``iter_N.pth`` / ``epoch_N.pth`` beside it and in ``work_dir``, by decreasing N."""
-    candidates, folders = [], [work_dir]
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(pointer):
-        with open(pointer) as f:
-            target = f.read().strip()
-        if target:
-            candidates.append(target)
-            folders.append(osp.dirname(target) or '.')
+def numbered_checkpoints(folders: List[str]) -> List[str]:
+    """``iter_N.pth`` / ``epoch_N.pth`` in ``folders``, by decreasing N."""
     numbered = []
     for folder in dict.fromkeys(osp.realpath(f) for f in folders):
         if osp.isdir(folder):
@@ -94,8 +88,27 @@ def resume_candidates(work_dir: str) -> List[str]:
                 match = NUMBERED_CHECKPOINT.fullmatch(name)
                 if match:
                     numbered.append((int(match.group(2)), osp.join(folder, name)))
+    return [path for _, path in sorted(numbered, reverse=True)]
+
+
+def resume_candidates(work_dir: str) -> List[str]:
+    """Checkpoints to try, newest first: the ``last_checkpoint`` pointer's target, then
+    ``iter_N.pth`` / ``epoch_N.pth`` beside it and in ``work_dir``, by decreasing N.
+
+    Without a pointer file there are none: as mmengine, auto-resume then trains from
+    scratch (files copied into a reused work dir are not resumed by surprise).
+    """
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return []
+    candidates, folders = [], [work_dir]
+    with open(pointer) as f:
+        target = f.read().strip()
+    if target:
+        candidates.append(target)
+        folders.append(osp.dirname(target) or '.')
     seen = {osp.realpath(path) for path in candidates}
-    for _, path in sorted(numbered, reverse=True):
+    for path in numbered_checkpoints(folders):
         if osp.realpath(path) not in seen:
             seen.add(osp.realpath(path))
             candidates.append(path)
@@ -115,8 +128,11 @@ class SafeResumeRunner(Runner):
       loads (:func:`resume_candidates`), logging each file it skips and why, instead of failing
       on a deleted, truncated or refused newest file; with nothing loadable among existing
       checkpoints it stops with that list. An explicit file that cannot be resumed is an
-      error naming it and the reason. Without any checkpoint it trains from scratch, as
-      mmengine does.
+      error naming it and the reason. Without a ``last_checkpoint`` pointer it trains from
+      scratch, as mmengine does (warning if numbered checkpoints are there).
+    * The stored config text in the loaded message hub (``runtime_info['cfg']``) is dropped,
+      so a file's text is never re-saved into this run's checkpoints.
+    * Under DDP the checkpoint is chosen on rank 0 and broadcast, so all ranks agree.
 
     ``tools/train.py`` builds this runner unless the config sets ``runner_type``.
     """
@@ -144,12 +160,18 @@ class SafeResumeRunner(Runner):
         meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
         if self._withhold_stored_config and isinstance(meta, dict) and 'config' in meta:
             self._check_stored_world_size(meta.pop('config'))
+        hub = checkpoint.get('message_hub') if isinstance(checkpoint, dict) else None
+        if self._withhold_stored_config and isinstance(hub, dict):
+            # Attacker text must not be re-saved into this run's checkpoints as its config.
+            for key in ('runtime_info', 'resumed_keys'):
+                if isinstance(hub.get(key), dict):
+                    hub[key].pop('cfg', None)
         return checkpoint
 
     def _check_stored_world_size(self, config_text: Any) -> None:
         """mmengine's GPU-count check on resume, without executing the stored config."""
-        gpu_ids = stored_gpu_ids(config_text)
-        if not gpu_ids or len(gpu_ids) == self._world_size:
+        gpu_count = stored_gpu_count(config_text)
+        if not gpu_count or gpu_count == self._world_size:
             return
         if self.auto_scale_lr is None or not self.auto_scale_lr.get('enable', False):
             raise RuntimeError(
@@ -164,27 +186,48 @@ class SafeResumeRunner(Runner):
     def load_or_resume(self) -> None:
         if self._has_loaded or not self._resume:
             return super().load_or_resume()
+        # Probed on rank 0 only and broadcast (a no-op without a process group): a probe
+        # that fails on one rank only must not send that rank to another checkpoint.
+        decision = [self._resume_decision() if get_rank() == 0 else None]
+        broadcast_object_list(decision)
+        resume_from, error = decision[0]
+        if error is not None:
+            raise CheckpointNotResumableError(error)
+        if resume_from is None:
+            return None
+        self.resume(resume_from)
+        self._has_loaded = True
+
+    def _resume_decision(self) -> Tuple[Optional[str], Optional[str]]:
+        """(checkpoint to resume or None for training from scratch, error or None)."""
         if self._load_from is not None:
             problem = checkpoint_problem(self._load_from)
             if problem:
-                raise CheckpointNotResumableError(
-                    f'Cannot resume from {self._load_from!r}: {problem}. `--resume` without a '
-                    f'path resumes from the newest loadable checkpoint in the work dir.')
-            resume_from = self._load_from
-        else:
+                return None, (f'Cannot resume from {self._load_from!r}: {problem}. `--resume` '
+                              f'without a path resumes from the newest loadable checkpoint '
+                              f'in the work dir.')
+            return self._load_from, None
+        try:
             resume_from = self._newest_resumable_checkpoint()
-            if resume_from is None:
+        except CheckpointNotResumableError as err:
+            return None, str(err)
+        if resume_from is None:
+            unpointed = numbered_checkpoints([self.work_dir])
+            if unpointed:
+                self.logger.warning(
+                    f'{self.work_dir} has no last_checkpoint file, so nothing is resumed '
+                    f'(as mmengine): training from scratch although it holds '
+                    f'{", ".join(unpointed)}. To continue one, pass `--resume <file>`.')
+            else:
                 self.logger.info(f'No checkpoint to resume in {self.work_dir}: training '
                                  f'from scratch.')
-                return None
-            if not self._skipped_checkpoints:
-                self.logger.info(f'Auto resumed from the latest checkpoint {resume_from}.')
-            else:
-                self.logger.warning(
-                    f'Auto resumed from {resume_from}, the newest checkpoint that loads '
-                    f'(skipped {len(self._skipped_checkpoints)}, see above).')
-        self.resume(resume_from)
-        self._has_loaded = True
+        elif not self._skipped_checkpoints:
+            self.logger.info(f'Auto resumed from the latest checkpoint {resume_from}.')
+        else:
+            self.logger.warning(
+                f'Auto resumed from {resume_from}, the newest checkpoint that loads '
+                f'(skipped {len(self._skipped_checkpoints)}, see above).')
+        return resume_from, None
 
     def _newest_resumable_checkpoint(self) -> Optional[str]:
         self._skipped_checkpoints = skipped = []

@@ -1,6 +1,7 @@
-"""A log processor whose validation line carries the summary metrics, not every class."""
+"""A log processor whose validation line carries the summary metrics, not every class, and
+the current value of every val/test loss (not a running mean over validations)."""
 import re
-from typing import Tuple
+from typing import List, Tuple
 
 import numpy as np
 import torch
@@ -22,6 +23,13 @@ class SummaryLogProcessor(LogProcessor):
     per-class scalar still reaches the visualizer backends (``vis_data/scalars.json``,
     TensorBoard) and the message hub.
 
+    mmengine's ``_collect_scalars`` averages every key matching ``mean_pattern`` (``.*loss.*``
+    included) over the last ``window_size`` values. In train mode that smooths the
+    per-iteration loss, but a val/test key gets one value per evaluation, so ``val/val_loss``
+    would be the mean of the last 10 validations. Here val/test keys that are not configured
+    in ``custom_cfg`` report their current value, as the metrics dict (read by the LR
+    scheduler and early stopping) does.
+
     Args:
         **kwargs: As :class:`mmengine.runner.LogProcessor`.
     """
@@ -41,3 +49,18 @@ class SummaryLogProcessor(LogProcessor):
         if dropped:
             log_str += f'  ({dropped} per-class values in the table above)'
         return tag, log_str
+
+    def _collect_scalars(self, custom_cfg: List[dict], runner, mode: str,
+                         reserve_prefix: bool = False) -> dict:
+        tag = super()._collect_scalars(custom_cfg, runner, mode, reserve_prefix)
+        if mode not in ('val', 'test'):
+            return tag
+        custom = {cfg.get('log_name', cfg['data_src']) for cfg in custom_cfg}
+        for prefix_key, buffer in runner.message_hub.log_scalars.items():
+            if not prefix_key.startswith(f'{mode}/'):
+                continue
+            bare = self._remove_prefix(prefix_key, f'{mode}/')
+            key = prefix_key if reserve_prefix else bare
+            if key in tag and bare not in custom and re.search(self.mean_pattern, bare):
+                tag[key] = buffer.current()
+        return tag

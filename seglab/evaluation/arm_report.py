@@ -8,7 +8,7 @@ from .comparison import _md_table
 
 CSV_FIELDS = ('arm', 'metric', 'n_seeds', 'mean', 'std', 'ci95_low', 'ci95_high',
               'baseline', 'n_pairs', 'diff_mean', 'diff_ci95_low', 'diff_ci95_high',
-              'p_value', 'p_holm', 'verdict')
+              'p_value', 'p_holm', 'verdict', 'correction')
 
 
 def _f(value, digits: int = 2, signed: bool = False) -> str:
@@ -51,7 +51,11 @@ def to_markdown(summary: Dict) -> str:
                        f"{_ci(arm['metrics'][k]['ci95'])}" for k in keys])
     which = ('final evaluation' if summary['select'] == 'final'
              else 'best validation mIoU (step chosen per run, optimistic)')
-    parts = [f"Table 1. Mean ± sd [95% CI, Student t over seeds] (%), {which} of each run; "
+    parts = []
+    if summary.get('incomplete_runs'):
+        parts += ['**INCOMPLETE: these runs failed or did not finish and are not in the '
+                  'statistics: ' + ', '.join(summary['incomplete_runs']) + '.**', '']
+    parts += [f"Table 1. Mean ± sd [95% CI, Student t over seeds] (%), {which} of each run; "
              f"split: {summary['split']}.", '',
              _md_table(['Arm', 'seeds', 'step'] + keys, body)]
     pair_body = []
@@ -70,7 +74,8 @@ def to_markdown(summary: Dict) -> str:
         parts += ['', f"Table 2. Difference to {summary['baseline']} paired by seed (points); "
                   f"paired t-test over seeds, Holm-corrected across the {len(summary['pairs'])}"
                   f" pair(s) per metric; verdict at alpha = {summary['alpha']}: better/worse "
-                  'when corrected p < alpha and the CI excludes 0. The last column is a '
+                  'when corrected p < alpha and the (1 - alpha) CI excludes 0. The last '
+                  'column is a '
                   'Wilcoxon test over images, pooled over seeds: image-to-image variation, '
                   'not a verdict.', '',
                   _md_table(['Arm', 'metric', 'pairs', 'Δ mean', '95% CI', 'p', 'p (Holm)',
@@ -81,6 +86,8 @@ def to_markdown(summary: Dict) -> str:
                                for a in arms.values()] for k in classes]
         parts += ['', 'Table 3. Per-class IoU, mean ± sd over seeds (%).', '',
                   _md_table(['Class'] + list(arms), cls_body)]
+    if summary.get('notes'):
+        parts += ['', 'Notes:', ''] + [f'- {note}' for note in summary['notes']]
     return '\n'.join(parts) + '\n'
 
 
@@ -100,7 +107,8 @@ def to_csv(summary: Dict) -> str:
                 row.update(baseline=summary['baseline'], n_pairs=t['n_pairs'],
                            diff_mean=t['diff_mean'], diff_ci95_low=t['diff_ci95'][0],
                            diff_ci95_high=t['diff_ci95'][1], p_value=t['p_value'],
-                           p_holm=t['p_holm'], verdict=t['verdict'])
+                           p_holm=t['p_holm'], verdict=t['verdict'],
+                           correction=t.get('correction', ''))
             writer.writerow({k: ('' if isinstance(v, float) and math.isnan(v) else v)
                              for k, v in row.items()})
     return buf.getvalue()

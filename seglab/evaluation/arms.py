@@ -4,6 +4,12 @@ and aggregate them into the statistics of ``seed_stats`` (the ``summary.json`` c
 An *arm folder* holds one work dir per seed, ``ARM/seed<S>/`` (what
 ``tools/analysis_tools/ablation.py CONFIG... --seeds S... --work-dir ROOT`` writes as
 ``ROOT/<config stem>/seed<S>/``). A plain work dir is an arm with one run and no seed.
+
+In an arm folder the runner wrote (some seed dir holds its ``ablation_run.json`` or
+``train_output.log``), only seeds with ``ablation_run.json`` -- written once the run finished
+-- count: a crashed, killed or still-training run's intermediate evaluation is excluded and
+listed in ``Arm.excluded``. Hand-made arm folders (no runner file anywhere) take every seed
+with an evaluation, as before.
 """
 import math
 import os
@@ -13,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 from .run_results import RunResults, load_run, read_per_image
+from .seed_runner import LOG_FILE, STATE_FILE
 from .seed_stats import ALPHA, compare_to_baseline, describe
 from .significance import pair_scores, paired_tests
 
@@ -27,6 +34,7 @@ class Arm:
     name: str
     path: str
     runs: Dict[str, RunResults] = field(default_factory=dict)
+    excluded: Dict[str, str] = field(default_factory=dict)  # seed -> why it is left out
 
 
 def seed_dirs(path: str) -> List[tuple]:
@@ -58,15 +66,22 @@ def load_arm(path: str, name: Optional[str] = None, select: str = 'final',
     if not seeds:
         arm.runs[NO_SEED] = load_run(path, arm.name, select)
         return arm
+    by_runner = any(osp.isfile(osp.join(d, f)) for _, d in seeds for f in (STATE_FILE, LOG_FILE))
     for seed, run_dir in seeds:
+        if by_runner and not osp.isfile(osp.join(run_dir, STATE_FILE)):
+            if not skip_unfinished:
+                raise FileNotFoundError(f'{run_dir}: no {STATE_FILE}; the run did not finish')
+            arm.excluded[seed] = f'unfinished (no {STATE_FILE})'
+            continue
         try:
             arm.runs[seed] = load_run(run_dir, f'{arm.name}/seed{seed}', select)
         except FileNotFoundError:
             if not skip_unfinished:
                 raise
+            arm.excluded[seed] = 'no evaluation'
     if not arm.runs:
         raise FileNotFoundError(f'{path}: none of its seed runs {[s for s, _ in seeds]} has '
-                                'an evaluation yet')
+                                + ('finished' if by_runner else 'an evaluation yet'))
     return arm
 
 
@@ -118,8 +133,11 @@ def image_level_pooled(arm: Arm, base: Arm) -> Optional[Dict[str, float]]:
         ra, rb = arm.runs[seed], base.runs[seed]
         if ra.per_image_file is None or rb.per_image_file is None or ra.select != 'final':
             return None
-        b, a, _ = pair_scores(read_per_image(rb.per_image_file),
-                              read_per_image(ra.per_image_file), (rb.name, ra.name))
+        try:
+            b, a, _ = pair_scores(read_per_image(rb.per_image_file),
+                                  read_per_image(ra.per_image_file), (rb.name, ra.name))
+        except ValueError as err:  # e.g. no common images: this column only, not the table
+            return dict(unavailable=str(err))
         a_all += list(a)
         b_all += list(b)
         seeds.append(seed)
@@ -131,8 +149,10 @@ def image_level_pooled(arm: Arm, base: Arm) -> Optional[Dict[str, float]]:
 
 
 def summarize(arms: Sequence[Arm], baseline: Optional[str] = None,
-              alpha: float = ALPHA) -> Dict[str, object]:
-    """The ``summary.json`` dict: per-arm statistics and per-pair seed-level tests."""
+              alpha: float = ALPHA, failed: Sequence[str] = ()) -> Dict[str, object]:
+    """The ``summary.json`` dict: per-arm statistics and per-pair seed-level tests.
+    ``failed``: runs that failed in the invocation that made the summary; with them or with
+    excluded seeds, ``incomplete_runs`` lists what is missing."""
     names = [a.name for a in arms]
     if len(set(names)) != len(names):
         raise ValueError(f'two arms have the same name {names}; pass --names')
@@ -147,11 +167,21 @@ def summarize(arms: Sequence[Arm], baseline: Optional[str] = None,
         select=selects.pop() if len(selects) == 1 else sorted(selects), baseline=baseline,
         alpha=alpha, metrics=keys, split=split_label(runs[0]),
         interval='95% Student-t over seeds', test='paired t-test over seeds (same seed in '
-        'both arms)', correction='Holm across the pairs of one table, per metric',
-        arms={}, pairs=[])
+        'both arms)', correction='Holm per metric across the pairs of one table; none '
+        'across metrics or classes (per-class verdicts are uncorrected across classes)',
+        verdict_rule=f'better/worse when p (Holm) < {alpha} and the {1 - alpha:.0%} t '
+        'interval of the paired difference (verdict_ci) excludes 0',
+        arms={}, pairs=[], notes=[])
+    incomplete = list(failed) + [f'{a.name}/seed{s}' for a in arms for s in a.excluded
+                                 if f'{a.name}/seed{s}' not in failed]
+    if incomplete:
+        out['incomplete_runs'] = incomplete
+    for arm in arms:
+        out['notes'] += [f'{arm.name} seed{s} excluded: {why}' for s, why in arm.excluded.items()]
     for arm in arms:
         out['arms'][arm.name] = dict(
             path=arm.path, seeds=list(arm.runs), n_seeds=len(arm.runs),
+            excluded_seeds=dict(arm.excluded),
             steps={s: r.step for s, r in arm.runs.items()},
             metrics={k: dict(describe(list(metric_values(arm, k).values())),
                              values=metric_values(arm, k)) for k in keys})
@@ -164,7 +194,13 @@ def summarize(arms: Sequence[Arm], baseline: Optional[str] = None,
         if arm.name == baseline:
             continue
         pair = dict(arm=arm.name, baseline=baseline,
-                    metrics={k: tests[k][arm.name] for k in keys})
-        pair['image_level_pooled_over_seeds'] = image_level_pooled(arm, by_name[baseline])
+                    metrics={k: dict(tests[k][arm.name], correction=(
+                        'Holm across pairs; uncorrected across classes' if k.startswith('IoU.')
+                        else 'Holm across pairs')) for k in keys})
+        image = image_level_pooled(arm, by_name[baseline])
+        if image is not None and 'unavailable' in image:
+            out['notes'].append(f"{arm.name}: no image-level test ({image['unavailable']})")
+            image = None
+        pair['image_level_pooled_over_seeds'] = image
         out['pairs'].append(pair)
     return out

@@ -9,16 +9,19 @@ seeds of an arm (``randomness.deterministic`` and the rest stay as the config sa
 States, decided from the work dir:
 
 * ``skipped``: ``ablation_run.json`` exists (written after a run finished and was read
-  back); its config, options and seed must match the current command, else the runner
-  stops rather than mix two protocols in one folder;
+  back); its config, options, seed and ``--amp`` must match the current command, else the
+  runner stops rather than mix two protocols in one folder;
 * ``resumed``: a ``last_checkpoint`` pointer exists: ``--resume`` continues from it, and
-  seglab's exact resume reaches the same weights and metrics as an uninterrupted run;
+  seglab's exact resume reaches the same weights and metrics as an uninterrupted run. The
+  settings a run started with are kept in ``ablation_pending.json`` and must match too;
 * ``done``: trained from scratch.
 
 Final metrics: mmengine's train loops validate after the last iteration/epoch whenever a
 validation loop is configured, so the last validation is the final checkpoint's; a config
 without validation gets ``tools/test.py`` on the last checkpoint (a ``test`` evaluation,
 shown as such in the split column of the tables).
+
+Every job's settings are checked against its folder before the first training starts.
 """
 import json
 import os
@@ -33,6 +36,7 @@ from typing import Callable, List, Optional, Sequence
 from .run_results import load_run
 
 STATE_FILE = 'ablation_run.json'
+PENDING_FILE = 'ablation_pending.json'
 LOG_FILE = 'train_output.log'
 
 
@@ -44,8 +48,9 @@ class SeedJob:
     work_dir: str
     options: List[str] = field(default_factory=list)
 
-    def identity(self) -> dict:
-        return dict(config=osp.abspath(self.config), seed=self.seed, options=self.options)
+    def identity(self, amp: bool = False) -> dict:
+        return dict(config=osp.abspath(self.config), seed=self.seed, options=self.options,
+                    amp=amp)
 
 
 def plan(configs: Sequence[str], seeds: Sequence[int], root: str,
@@ -68,17 +73,28 @@ def plan(configs: Sequence[str], seeds: Sequence[int], root: str,
     return jobs
 
 
-def state_of(job: SeedJob) -> str:
-    """``skipped``, ``resumed`` or ``new``; raises if a finished run had other settings."""
+def _check_identity(job: SeedJob, amp: bool, path: str, what: str) -> None:
+    with open(path) as f:
+        recorded = json.load(f)
+    recorded.setdefault('amp', False)  # written before the runner recorded --amp
+    want = job.identity(amp)
+    if {k: recorded.get(k) for k in want} != want:
+        differ = {k: (recorded.get(k), v) for k, v in want.items() if recorded.get(k) != v}
+        raise SystemExit(f'{job.work_dir} holds {what} with other settings ({path}: '
+                         f'(recorded, now) = {differ}); use another --work-dir or delete '
+                         'that folder')
+
+
+def state_of(job: SeedJob, amp: bool = False) -> str:
+    """``skipped``, ``resumed`` or ``new``; raises if a finished or started run had other
+    settings (config, options, seed, ``--amp``)."""
     state_file = osp.join(job.work_dir, STATE_FILE)
     if osp.isfile(state_file):
-        with open(state_file) as f:
-            recorded = json.load(f)
-        if {k: recorded.get(k) for k in job.identity()} != job.identity():
-            raise SystemExit(f'{job.work_dir} holds a finished run with other settings '
-                             f'({state_file}: {recorded.get("options")} vs {job.options}); '
-                             'use another --work-dir or delete that folder')
+        _check_identity(job, amp, state_file, 'a finished run')
         return 'skipped'
+    pending = osp.join(job.work_dir, PENDING_FILE)
+    if osp.isfile(pending):
+        _check_identity(job, amp, pending, 'an unfinished run')
     return 'resumed' if osp.isfile(osp.join(job.work_dir, 'last_checkpoint')) else 'new'
 
 
@@ -90,6 +106,17 @@ def train_argv(job: SeedJob, repo: str, resume: bool, amp: bool = False) -> List
     if amp:
         argv.append('--amp')
     return argv + ['--cfg-options', *job.options, f'randomness.seed={job.seed}']
+
+
+def eval_argv(job: SeedJob, repo: str, checkpoint: str, amp: bool = False) -> List[str]:
+    """``tools/test.py`` on ``checkpoint`` with the training's cfg-options. tools/test.py has
+    no ``--amp``: an AMP run's wrapper type is passed as an option, so that its test runs
+    under the same autocast (``autocast_eval_loops``)."""
+    options = list(job.options) + [f'randomness.seed={job.seed}']
+    if amp:
+        options.append('optim_wrapper.type=CPUAwareAmpOptimWrapper')
+    return [sys.executable, osp.join(repo, 'tools', 'test.py'), job.config, checkpoint,
+            '--work-dir', job.work_dir, '--cfg-options', *options]
 
 
 def _run_logged(argv: List[str], work_dir: str) -> int:
@@ -114,9 +141,11 @@ def run_grid(jobs: Sequence[SeedJob], repo: str, amp: bool = False, dry_run: boo
     """Run the jobs one at a time; returns one record per job (``status``, ``wall_s``,
     ``mIoU``, ``step``). A failed training is reported and the grid goes on."""
     records, walls, start = [], [], time.time()
+    for job in jobs:  # refuse mixed settings before anything trains
+        state_of(job, amp)
     for index, job in enumerate(jobs, 1):
         tag = f'[{index}/{len(jobs)}] {job.arm} seed{job.seed}'
-        state = state_of(job)
+        state = state_of(job, amp)
         argv = train_argv(job, repo, resume=state == 'resumed', amp=amp)
         if dry_run:
             echo(f'{tag}: {"finished, would skip" if state == "skipped" else state}')
@@ -126,9 +155,12 @@ def run_grid(jobs: Sequence[SeedJob], repo: str, amp: bool = False, dry_run: boo
         record = dict(arm=job.arm, seed=job.seed, status=state, wall_s=0.0)
         if state != 'skipped':
             t0 = time.time()
+            os.makedirs(job.work_dir, exist_ok=True)
+            with open(osp.join(job.work_dir, PENDING_FILE), 'w') as f:
+                json.dump(job.identity(amp), f, indent=2)
             code = _run_logged(argv, job.work_dir)
             if code == 0:
-                code = _evaluate_if_needed(job, repo)
+                code = _evaluate_if_needed(job, repo, amp)
             record['wall_s'] = time.time() - t0
             walls.append(record['wall_s'])
             if code != 0:
@@ -138,24 +170,32 @@ def run_grid(jobs: Sequence[SeedJob], repo: str, amp: bool = False, dry_run: boo
                 records.append(record)
                 continue
             record['status'] = 'done' if state == 'new' else 'resumed'
-        run = load_run(job.work_dir)
+        try:
+            run = load_run(job.work_dir)
+        except FileNotFoundError as err:
+            record['status'] = 'failed'
+            echo(f'{tag}: FAILED: {err}')
+            records.append(record)
+            continue
         record.update(mIoU=run.summary.get('mIoU'), step=run.step)
         if state != 'skipped':
             with open(osp.join(job.work_dir, STATE_FILE), 'w') as f:
-                json.dump(dict(job.identity(), wall_s=record['wall_s'], mIoU=record['mIoU'],
-                               step=run.step, arm=job.arm), f, indent=2)
+                json.dump(dict(job.identity(amp), wall_s=record['wall_s'],
+                               mIoU=record['mIoU'], step=run.step, arm=job.arm), f, indent=2)
+            os.remove(osp.join(job.work_dir, PENDING_FILE))
+        miou = 'n/a' if record['mIoU'] is None else f'{record["mIoU"]:.2f}'
         echo(f'{tag}: {record["status"]}' + (f' in {record["wall_s"]:.1f} s'
                                              if state != 'skipped' else ' (finished earlier)')
-             + f', final mIoU {record["mIoU"]:.2f} at iteration {run.step}')
+             + f', final mIoU {miou} at iteration {run.step}')
         records.append(record)
-        remaining = sum(state_of(j) != 'skipped' for j in jobs[index:])
+        remaining = sum(state_of(j, amp) != 'skipped' for j in jobs[index:])
         eta = (f'ETA {sum(walls) / len(walls) * remaining:.0f} s' if walls and remaining
                else 'ETA 0 s' if not remaining else 'ETA unknown')
         echo(f'progress: {index}/{len(jobs)} runs, elapsed {time.time() - start:.0f} s, {eta}')
     return records
 
 
-def _evaluate_if_needed(job: SeedJob, repo: str) -> int:
+def _evaluate_if_needed(job: SeedJob, repo: str, amp: bool = False) -> int:
     """``tools/test.py`` on the last checkpoint when the training logged no evaluation."""
     try:
         load_run(job.work_dir)
@@ -165,6 +205,4 @@ def _evaluate_if_needed(job: SeedJob, repo: str) -> int:
     ckpt = _final_checkpoint(job.work_dir)
     if ckpt is None:
         return 1
-    return _run_logged([sys.executable, osp.join(repo, 'tools', 'test.py'), job.config, ckpt,
-                        '--work-dir', job.work_dir, '--cfg-options', *job.options],
-                       job.work_dir)
+    return _run_logged(eval_argv(job, repo, ckpt, amp), job.work_dir)

@@ -6,7 +6,9 @@ second dominates on small data sets, and a per-image test of one run per method 
 it. These functions treat the seed as the unit of replication: one number per seed and
 method, differences paired by seed (both methods trained with the same seed see the same
 data order and augmentation), a t interval and a paired t-test over seeds, Holm's step-down
-correction over the comparisons of one table, and a three-way verdict.
+correction per metric across the pairs (arm vs baseline) of one table, and a three-way
+verdict. There is no correction across metrics or classes: the per-class verdicts of a
+table are uncorrected across its classes (``arms.summarize`` labels them so).
 """
 import math
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -71,12 +73,12 @@ def holm(p_values: Sequence[float]) -> List[float]:
     return adjusted
 
 
-def verdict(diff_mean: float, diff_ci95: Sequence[float], p_holm: Optional[float],
+def verdict(diff_mean: float, diff_ci: Sequence[float], p_holm: Optional[float],
             alpha: float = ALPHA) -> str:
-    """``better`` / ``worse`` when the Holm-corrected p is below ``alpha`` and the 95 % CI of
-    the seed-paired difference excludes 0; ``unresolved`` otherwise (also with too few
-    seeds). Metrics are "higher is better"."""
-    low, high = diff_ci95
+    """``better`` / ``worse`` when the Holm-corrected p is below ``alpha`` and ``diff_ci``,
+    the (1 - alpha) CI of the seed-paired difference, excludes 0; ``unresolved`` otherwise
+    (also with too few seeds). Metrics are "higher is better"."""
+    low, high = diff_ci
     if p_holm is None or math.isnan(p_holm) or p_holm >= alpha or math.isnan(low):
         return 'unresolved'
     if low > 0:
@@ -89,10 +91,12 @@ def verdict(diff_mean: float, diff_ci95: Sequence[float], p_holm: Optional[float
 def compare_to_baseline(arms: Dict[str, Dict[str, float]], baseline: str,
                         alpha: float = ALPHA) -> Dict[str, Dict[str, object]]:
     """Paired seed tests of every arm against ``baseline`` for one metric, Holm-corrected
-    across those pairs, with verdicts. ``arms``: ``arm -> {seed -> value}``."""
+    across those pairs, with verdicts (p and the (1 - alpha) CI, ``verdict_ci``).
+    ``arms``: ``arm -> {seed -> value}``."""
     others = [a for a in arms if a != baseline]
     tests = {a: paired_seed_test(arms[a], arms[baseline]) for a in others}
     for a, p in zip(others, holm([tests[a]['p_value'] for a in others])):
         tests[a]['p_holm'] = p
-        tests[a]['verdict'] = verdict(tests[a]['diff_mean'], tests[a]['diff_ci95'], p, alpha)
+        tests[a]['verdict_ci'] = list(t_interval(tests[a]['diffs'], 1 - alpha))
+        tests[a]['verdict'] = verdict(tests[a]['diff_mean'], tests[a]['verdict_ci'], p, alpha)
     return tests

@@ -49,20 +49,29 @@ def add_common_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+def read_config(path: str,
+                cfg_options: Optional[dict] = None,
+                data_root: Optional[str] = None) -> Config:
+    """Read a config file, then apply ``--cfg-options`` and ``--data-root``: what every tool
+    does first."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Config file {path!r} does not exist.')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if data_root:
+        set_data_root(cfg, data_root)
+    return cfg
+
+
 def load_config(args: argparse.Namespace, checkpoint: Optional[str] = None) -> Config:
     """Read the config, apply CLI overrides and choose the work dir (mmseg's rules)."""
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'Config file {args.config!r} does not exist.')
     for path in args.trust_checkpoint:
         trust_checkpoint(path)
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config, args.cfg_options, getattr(args, 'data_root', None))
     cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if getattr(args, 'data_root', None):
-        set_data_root(cfg, args.data_root)
     # work_dir: CLI > config > ./work_dirs/<config name>
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

@@ -39,7 +39,7 @@ _BUILDER_KEYS = {
     'weight initializer': {'override'},  # mmengine.model.initialize
 }
 _DATALOADER_KEYS = frozenset(inspect.signature(torch.utils.data.DataLoader).parameters) | {
-    'num_batch_per_epoch'}  # popped by Runner.build_dataloader
+    'num_batch_per_epoch', 'disable_subprocess_warning'}  # popped by Runner.build_dataloader
 
 
 class ConfigKeyError(ValueError):

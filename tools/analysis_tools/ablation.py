@@ -112,6 +112,8 @@ def main_seeds(args):
         table += ['--baseline', args.baseline]
     if args.latex:
         table += ['--latex']
+    if failed:
+        table += ['--failed'] + [f"{r['arm']}/seed{r['seed']}" for r in failed]
     load_compare_runs().main(table)
     if failed:
         raise SystemExit(f'{len(failed)} run(s) failed: '

@@ -60,6 +60,10 @@ def parse_args(argv=None):
                         help='significance level of the verdicts (default 0.05)')
     parser.add_argument('--latex', action='store_true',
                         help='with arms, also write PREFIX.tex (booktabs)')
+    parser.add_argument('--failed', nargs='+', default=(), metavar='ARM/seedS',
+                        help='with arms: runs that failed (ablation.py --seeds passes them); '
+                             'the summary is marked incomplete and an arm none of whose '
+                             'seeds finished is left out instead of stopping the table')
     return parser.parse_args(argv)
 
 
@@ -93,9 +97,19 @@ def write(prefix, texts):
 
 
 def main_arms(args, work_dirs, names):
-    arms = [load_arm(d, n, args.select) for d, n in zip(work_dirs, names)]
+    arms, dropped = [], []
+    for d, n in zip(work_dirs, names):
+        try:
+            arms.append(load_arm(d, n, args.select))
+        except FileNotFoundError as err:
+            if not args.failed:
+                raise SystemExit(str(err)) from None
+            dropped.append(f'arm {n or osp.basename(osp.normpath(d))} left out: {err}')
+    if not arms:
+        raise SystemExit('no arm has a finished run: ' + '; '.join(dropped))
     try:
-        summary = summarize(arms, args.baseline, args.alpha)
+        summary = summarize(arms, args.baseline, args.alpha, args.failed)
+        summary['notes'] += dropped
     except ValueError as err:
         raise SystemExit(str(err)) from None
     markdown = arm_report.to_markdown(summary)

@@ -15,7 +15,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import seglab.apis  # noqa: E402,F401  (first: compat layer for mmcv-lite + registration)
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
+from seglab.utils.cli import read_config  # noqa: E402
 from mmengine.model import revert_sync_batchnorm  # noqa: E402
 from mmseg.apis import init_model  # noqa: E402
 from seglab.apis.onnx_export import check_onnx, check_shapes, export_onnx  # noqa: E402
@@ -48,9 +49,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)
     shape = tuple(args.shape or cfg.get('crop_size') or ())
     if len(shape) != 2:
         raise SystemExit('--shape H W is needed: the config has no crop_size.')

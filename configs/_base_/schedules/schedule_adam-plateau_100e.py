@@ -1,5 +1,5 @@
 # Study 002 §5.2: Adam (lr 1e-3); ReduceLROnPlateau (factor 0.5, patience 2, min lr 1e-6);
-# early stopping with patience 20 (an EarlyStoppingHook in the study configs' custom_hooks,
+# early stopping with patience 20 (a ResumableEarlyStoppingHook in the study configs' custom_hooks,
 # since custom_hooks is owned by default_runtime.py and bases may not repeat a key).
 # The study (Keras) monitors val_loss. MMSeg's validation computes metrics only, so the study
 # configs add seglab's ValLossHook (custom_hooks), which puts the decode head's loss on the val
