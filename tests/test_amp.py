@@ -2,6 +2,7 @@
 validate under the same autocast, keep losses in float32, resume bit-exactly, and leave
 checkpoints interchangeable with fp32 runs."""
 import copy
+import itertools
 import glob
 import os.path as osp
 
@@ -34,11 +35,16 @@ def _conv_model():
     return nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
 
 
+_RUN_IDS = itertools.count()
+
+
 def _smoke_cfg(voc_root, work_dir, max_iters=8, amp=True, val=False):
     cfg = Config.fromfile(SMOKE_CONFIG)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = voc_root
     cfg.work_dir = str(work_dir)
+    # Runners built within one second would share mmengine's timestamp name (one MessageHub).
+    cfg.experiment_name = f'{osp.basename(str(work_dir))}_{next(_RUN_IDS)}'
     cfg.train_cfg.max_iters = max_iters
     if not val:
         cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None

@@ -5,6 +5,7 @@ CDFL run with omega = 0 (same value and gradient as CE) reach bit-identical weig
 mmengine's Runner (data order, augmentation, training-pass dropout unchanged); the generator's
 state travels in the checkpoint so ``--resume`` continues the same masks.
 """
+import itertools
 import os.path as osp
 
 import torch
@@ -30,6 +31,9 @@ class _StreamTestBackbone(nn.Module):
         return (self.body(x), )
 
 
+_RUN_IDS = itertools.count()
+
+
 def _cfg(voc_root, work_dir, loss_decode, max_iters=6):
     from mmengine.config import Config
     cfg = Config.fromfile(SMOKE_CONFIG)
@@ -47,6 +51,9 @@ def _cfg(voc_root, work_dir, loss_decode, max_iters=6):
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.test_dataloader = cfg.test_cfg = cfg.test_evaluator = None
     cfg.work_dir = str(work_dir)
+    # Runners built within one second share mmengine's timestamp name, hence one MessageHub:
+    # a name per run keeps each run's logged scalars its own.
+    cfg.experiment_name = f'{osp.basename(str(work_dir))}_{next(_RUN_IDS)}'
     return cfg
 
 
