@@ -206,18 +206,19 @@ def _loss_and_grads(model, state, data, wrapper=None):
 HEAVY_MODELS = ('attention_unet.py', 'fcn_dropout.py', 'unet.py', 'unet_r50.py')
 
 
-#: Known: BoxRegressionHead computes its L1 loss in the autocast dtype (its target is cast to
-#: the bf16 boxes); the fix belongs in that head (upcast the boxes before the loss).
-BOX_LOSS_IN_BF16 = pytest.mark.xfail(
-    reason='BoxRegressionHead: box.loss_l1 computed in bf16 under autocast', strict=False,
-    raises=AssertionError)
+#: Known: the MobileNetV3-Large multi-task model's 37-class label loss differs ~4.5 % in bf16 at
+#: batch 2 (~1 % at batch 8): the image branch's BatchNorm over two samples amplifies rounding.
+#: The box and label losses themselves are computed in fp32.
+LABEL_LOSS_AT_BATCH_2 = pytest.mark.xfail(
+    reason='MobileNetV3-L multi-task: label loss 4.5 % off in bf16 at batch 2 (BatchNorm over '
+    'two samples)', strict=False, raises=AssertionError)
 
 
 def _model_param(path):
     name = osp.basename(path)
     marks = [pytest.mark.slow] if name in HEAVY_MODELS else []
-    if 'multitask' in name:
-        marks.append(BOX_LOSS_IN_BF16)
+    if name == 'mobilenetv3_light_multitask.py':
+        marks.append(LABEL_LOSS_AT_BATCH_2)
     return pytest.param(path, marks=marks)
 
 
