@@ -47,10 +47,9 @@ def main():
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    check_data_roots(cfg, ['train_dataloader', 'val_dataloader'] if cfg.get('val_cfg')
-                     else ['train_dataloader'])
-    check_split_lists(cfg, ['train_dataloader', 'val_dataloader'] if cfg.get('val_cfg')
-                      else ['train_dataloader'])
+    loaders = ['train_dataloader', 'val_dataloader'] if cfg.get('val_cfg') else ['train_dataloader']
+    check_data_roots(cfg, loaders)
+    check_split_lists(cfg, loaders)
     # An unknown `type` anywhere (model now, dataloaders/hooks lazily) names the closest ones.
     with distributed_session(cfg), explain_build_errors():
         # SafeResumeRunner: --resume never executes the checkpoint's stored config text and
