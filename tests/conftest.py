@@ -7,7 +7,7 @@ import pytest
 import seglab  # noqa: F401  (registers seglab and applies the compat layer)
 from seglab.datasets.synthetic_voc import generate_synthetic_voc
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from helpers import REPO as REPO_ROOT  # tests/ is on sys.path: pytest put it there for us
 
 
 def shared_root() -> str:

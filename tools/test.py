@@ -8,6 +8,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import seglab  # noqa: E402,F401
 from mmengine.runner import Runner  # noqa: E402
 from seglab.compat.key_report import require_complete_checkpoint  # noqa: E402
+from seglab.engine import SafeResumeRunner  # noqa: E402
 from seglab.utils.dist import distributed_session  # noqa: E402
 from seglab.utils.cli import add_common_args, autocast_eval_loops, load_config  # noqa: E402
 from seglab.utils.config_checks import explain_build_errors  # noqa: E402
@@ -68,7 +69,8 @@ def main():
     check_data_roots(cfg, ['test_dataloader'])
     check_split_lists(cfg, ['test_dataloader'])
     with distributed_session(cfg), explain_build_errors():
-        runner = Runner.from_cfg(cfg)
+        # SafeResumeRunner hands its log dir to the metrics that write files.
+        runner = (SafeResumeRunner if 'runner_type' not in cfg else Runner).from_cfg(cfg)
         if args.allow_partial_checkpoint:
             runner.test()
         else:

@@ -22,9 +22,3 @@ val_dataloader = dict(batch_size=4)
 test_dataloader = val_dataloader
 val_evaluator = dict(type='DetailedIoUMetric', batch_averaged=True, per_image=True)
 test_evaluator = val_evaluator
-
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    logger=dict(interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
-log_processor = dict(by_epoch=True)

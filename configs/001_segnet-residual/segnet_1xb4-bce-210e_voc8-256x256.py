@@ -14,9 +14,3 @@ num_classes = 8
 model = dict(
     decode_head=dict(num_classes=num_classes, loss_decode=_base_.balanced_ce_loss))
 train_dataloader = dict(batch_size=4)
-
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    logger=dict(interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(by_epoch=True, interval=5, max_keep_ckpts=1, save_last=True))
-log_processor = dict(by_epoch=True)

@@ -14,17 +14,12 @@ num_classes = 11
 #   python tools/analysis_tools/class_frequency.py {this config} --split train
 # (the CamVid train split, 367 images). The loss is seglab's class-weighted CE (CombinedLoss with
 # the ce_only preset): mmseg's CrossEntropyLoss(class_weight=...) raises IndexError on the
-# ignore label 255 (CamVid's void).
-camvid_median_frequency_weights = [
-    0.2794, 0.2018, 4.7889, 0.1491, 1.0000, 0.4235,
-    3.8464, 1.9798, 0.7890, 6.3847, 8.8193,
-]
+# ignore label 255 (CamVid's void). The weights are the CamVid base's
+# camvid_median_frequency_weights.
 model = dict(
-    decode_head=dict(num_classes=num_classes, loss_decode=dict(type='CombinedLoss', preset='ce_only', class_weight=camvid_median_frequency_weights, loss_name='loss_ce')))
+    decode_head=dict(
+        num_classes=num_classes,
+        loss_decode=dict(type='CombinedLoss', preset='ce_only',
+                         class_weight=_base_.camvid_median_frequency_weights,
+                         loss_name='loss_ce')))
 train_dataloader = dict(batch_size=4)
-
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    logger=dict(interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(by_epoch=True, interval=5, max_keep_ckpts=1, save_last=True))
-log_processor = dict(by_epoch=True)

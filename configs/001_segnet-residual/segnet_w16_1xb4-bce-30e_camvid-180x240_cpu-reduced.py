@@ -4,12 +4,22 @@
 # (balanced CE), optimizer (SGD 0.1, momentum 0.9), batch 4 and seed as the full protocol.
 _base_ = ['./segnet_1xb4-bce-210e_camvid-360x480.py']
 model = dict(
-    backbone=dict(arch=dict(_delete_=True, stage_channels=(16, 32, 64), num_convs=(2, 2, 3), kernel_size=3)),
+    memory_format='channels_last',
+    backbone=dict(arch=dict(_delete_=True, stage_channels=(16, 32, 64), num_convs=(2, 2, 3),
+                            kernel_size=3)),
     decode_head=dict(in_channels=(16, 32, 64), channels=16))
 train_cfg = dict(max_epochs=30, val_interval=5)
-# Half resolution (180x240): training resizes image and labels; validation resizes the image only
-# and mmseg resizes the prediction back, so metrics are on the full-resolution 360x480 labels.
+# Half resolution (180x240): training resizes image and labels; validation resizes the image
+# only and mmseg resizes the prediction back, so metrics are on the 360x480 labels.
 half_res = dict(type='Resize', scale=(240, 180), keep_ratio=True)
-train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline[:2] + [half_res] + _base_.train_pipeline[2:]))
-val_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline[:1] + [half_res] + _base_.test_pipeline[1:]))
+train_dataloader = dict(
+    dataset=dict(pipeline=_base_.train_pipeline[:2] + [half_res] + _base_.train_pipeline[2:]))
+val_dataloader = dict(
+    dataset=dict(pipeline=_base_.test_pipeline[:1] + [half_res] + _base_.test_pipeline[1:]))
 test_dataloader = val_dataloader
+
+# How the recorded runs of this protocol train (pinned here, not left to defaults):
+# fp32 (`--amp` trains in bf16 on CPU);
+# channels-last memory (model.memory_format). The optimizer takes torch's fused kernel where
+# the installed torch has one (FusedOptimWrapperConstructor; `fused=False` for the loop).
+optim_wrapper = dict(type='OptimWrapper')

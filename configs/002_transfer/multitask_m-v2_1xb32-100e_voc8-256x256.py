@@ -9,21 +9,13 @@
 _base_ = [
     '../_base_/models/mobilenetv2_light_multitask.py',
     '../_base_/datasets/voc8_multitask.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_adam-plateau_100e.py',
+    '../_base_/schedules/schedule_adam-plateau-valloss_100e.py',  # + runtime, epoch hooks
 ]
 num_classes = 8
 model = dict(decode_head=dict(num_classes=num_classes))
 train_dataloader = dict(batch_size=32)
-
-custom_hooks = _base_.custom_hooks + [
-    dict(type='MultiTaskValLossHook'),
-    dict(type='ResumableEarlyStoppingHook', monitor='val_loss', rule='less', patience=20,
-         min_delta=1e-6)
+# The multi-task val_loss: the sum of the three losses on the val split.
+custom_hooks = [
+    dict(type='MultiTaskValLossHook') if h['type'] == 'ValLossHook' else h
+    for h in _base_.custom_hooks
 ]
-param_scheduler = [dict(_base_.param_scheduler[0], monitor='val_loss', rule='less')]
-
-default_hooks = dict(
-    logger=dict(interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
-log_processor = dict(by_epoch=True)

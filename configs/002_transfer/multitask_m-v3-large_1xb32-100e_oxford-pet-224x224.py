@@ -9,8 +9,7 @@
 _base_ = [
     '../_base_/models/mobilenetv3_light_multitask.py',
     '../_base_/datasets/oxford_pet_multitask.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_adam-plateau_100e.py',
+    '../_base_/schedules/schedule_adam-plateau-valloss_100e.py',  # + runtime, epoch hooks
 ]
 num_classes = 2
 # mmpretrain's ImageNet MobileNetV3-Large (standard URI; offline, download it elsewhere and pass
@@ -22,17 +21,8 @@ model = dict(
         'mobilenet-v3-large_8xb128_in1k_20221114-0ed9ed9a.pth')),
     decode_head=dict(num_classes=num_classes))
 train_dataloader = dict(batch_size=32)
-
-# §6.2: ReduceLROnPlateau and EarlyStopping(patience=20) monitor val_loss (see the §5 config).
-custom_hooks = _base_.custom_hooks + [
-    dict(type='MultiTaskValLossHook'),
-    dict(type='ResumableEarlyStoppingHook', monitor='val_loss', rule='less', patience=20,
-         min_delta=1e-6)
+# The multi-task val_loss: the sum of the three losses on the val split.
+custom_hooks = [
+    dict(type='MultiTaskValLossHook') if h['type'] == 'ValLossHook' else h
+    for h in _base_.custom_hooks
 ]
-param_scheduler = [dict(_base_.param_scheduler[0], monitor='val_loss', rule='less')]
-
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    logger=dict(interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
-log_processor = dict(by_epoch=True)

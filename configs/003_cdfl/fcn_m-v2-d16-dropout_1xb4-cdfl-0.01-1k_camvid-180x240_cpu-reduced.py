@@ -6,6 +6,7 @@
 #   --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/pretrained/mobilenet_v2_mmseg.pth
 _base_ = ['./fcn_r50-d8-dropout_1xb4-cdfl-0.01-20k_camvid-360x480.py']
 model = dict(
+    memory_format='channels_last',
     backbone=dict(
         _delete_=True,
         type='MobileNetV2',
@@ -16,12 +17,22 @@ model = dict(
         norm_cfg=dict(type='BN', requires_grad=True),
         init_cfg=dict(type='Pretrained', checkpoint='mmcls://mobilenet_v2')),
     decode_head=dict(in_channels=320, in_index=3, channels=128))
-param_scheduler = [dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=1000, by_epoch=False)]
+param_scheduler = [
+    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=1000, by_epoch=False)
+]
 train_cfg = dict(max_iters=1000, val_interval=250)
 default_hooks = dict(checkpoint=dict(interval=250))
-# Half resolution (180x240): training resizes image and labels; validation resizes the image only
-# and mmseg resizes the prediction back, so metrics are on the full-resolution 360x480 labels.
+# Half resolution (180x240): training resizes image and labels; validation resizes the image
+# only and mmseg resizes the prediction back, so metrics are on the 360x480 labels.
 half_res = dict(type='Resize', scale=(240, 180), keep_ratio=True)
-train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline[:2] + [half_res] + _base_.train_pipeline[2:]))
-val_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline[:1] + [half_res] + _base_.test_pipeline[1:]))
+train_dataloader = dict(
+    dataset=dict(pipeline=_base_.train_pipeline[:2] + [half_res] + _base_.train_pipeline[2:]))
+val_dataloader = dict(
+    dataset=dict(pipeline=_base_.test_pipeline[:1] + [half_res] + _base_.test_pipeline[1:]))
 test_dataloader = val_dataloader
+
+# How the recorded runs of this protocol train (pinned here, not left to defaults):
+# fp32 (`--amp` trains in bf16 on CPU);
+# channels-last memory (model.memory_format). The optimizer takes torch's fused kernel where
+# the installed torch has one (FusedOptimWrapperConstructor; `fused=False` for the loop).
+optim_wrapper = dict(type='OptimWrapper')

@@ -1,20 +1,8 @@
-# Study 003 (../shared/papers/003_*.txt): FCN with dropout
-# (configs/_base_/models/fcn_dropout.py, R50-D8, dropout 0.5 before the classifier) with
-# MCDropoutFCNHead for every loss, so the network is identical across losses (the head draws the
-# T = 5 extra dropout passes only for CDFL). Loss: softmax focal loss (eq. 3), gamma 2, alpha
-# 0.75 (the study's values, §III.C). Data: the study's "PASCAL VOC 2010" (4998 train images,
-# class names of PASCAL-Context): mmseg's PASCAL-Context-59, 480x480 crops. Schedule: not stated
-# by the study; mmseg's FCN recipe (SGD 0.01, poly, 20k iterations).
-_base_ = [
-    '../_base_/models/fcn_dropout.py',
-    '../_base_/datasets/pascal_context_59_480x480.py',  # mmseg::'s + Checked loaders
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_sgd-poly_20k.py',
-]
-num_classes = 59
+# Study 003 on PASCAL-Context-59: the cross-entropy arm,
+# fcn_r50-d8-dropout_1xb16-ce-20k_pascal-context-59-480x480.py, with the softmax focal loss
+# (eq. 3), gamma 2, alpha 0.75 (the study's values, §III.C).
+_base_ = ['./fcn_r50-d8-dropout_1xb16-ce-20k_pascal-context-59-480x480.py']
 model = dict(
-    decode_head=dict(type='MCDropoutFCNHead', num_classes=num_classes, loss_decode=dict(type='SoftmaxFocalLoss', gamma=2.0, alpha=0.75)))
-train_dataloader = dict(batch_size=16)
-# The seglab metric (superset of IoUMetric: + batch-averaged mIoU, boundary IoU, per-image).
-val_evaluator = dict(type='DetailedIoUMetric', per_image=True)
-test_evaluator = val_evaluator
+    decode_head=dict(
+        loss_decode=dict(_delete_=True, type='SoftmaxFocalLoss', gamma=2.0, alpha=0.75,
+                         loss_weight=1.0)))

@@ -1,16 +1,9 @@
-# Study 003 (../shared/papers/003_*.txt): FCN with dropout
-# (configs/_base_/models/fcn_dropout.py, R50-D8, dropout 0.5 before the classifier) with
-# MCDropoutFCNHead for every loss, so the network is identical across losses (the head draws the
-# T = 5 extra dropout passes only for CDFL). Loss: CDFL = CE + 0.01*DF (eq. 4-6), T = 5
-# MC-dropout passes, gamma 2, alpha 0.75. Data: CamVid, runnable here. Schedule: not stated by
-# the study; mmseg's FCN recipe (SGD 0.01, poly, 20k iterations).
-_base_ = [
-    '../_base_/models/fcn_dropout.py',
-    '../_base_/datasets/camvid.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_sgd-poly_20k.py',
-]
-num_classes = 11
+# Study 003 on CamVid: the cross-entropy arm,
+# fcn_r50-d8-dropout_1xb4-ce-20k_camvid-360x480.py, with CDFL = CE + 0.01*DF
+# (eq. 4-6): T = 5 Monte-Carlo dropout passes (MCDropoutFCNHead's default num_mc_samples),
+# gamma 2, alpha 0.75. The other omegas are thin diffs of this file.
+_base_ = ['./fcn_r50-d8-dropout_1xb4-ce-20k_camvid-360x480.py']
 model = dict(
-    decode_head=dict(type='MCDropoutFCNHead', num_classes=num_classes, loss_decode=dict(type='CrossDropoutFocalLoss', omega=0.01, gamma=2.0, alpha=0.75)))
-train_dataloader = dict(batch_size=4)
+    decode_head=dict(
+        loss_decode=dict(_delete_=True, type='CrossDropoutFocalLoss', omega=0.01, gamma=2.0,
+                         alpha=0.75, loss_weight=1.0)))

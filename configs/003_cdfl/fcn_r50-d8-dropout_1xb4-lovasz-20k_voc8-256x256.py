@@ -1,16 +1,8 @@
-# Study 003 (../shared/papers/003_*.txt): FCN with dropout
-# (configs/_base_/models/fcn_dropout.py, R50-D8, dropout 0.5 before the classifier) with
-# MCDropoutFCNHead for every loss, so the network is identical across losses (the head draws the
-# T = 5 extra dropout passes only for CDFL). Loss: Lovasz-softmax (Berman et al.), mmseg's
-# LovaszLoss. Data: VOC-8, runnable here. Schedule: not stated by the study; mmseg's FCN recipe
-# (SGD 0.01, poly, 20k iterations).
-_base_ = [
-    '../_base_/models/fcn_dropout.py',
-    '../_base_/datasets/voc8.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_sgd-poly_20k.py',
-]
-num_classes = 8
+# Study 003 on VOC-8: the cross-entropy arm,
+# fcn_r50-d8-dropout_1xb4-ce-20k_voc8-256x256.py, with the Lovasz-softmax loss
+# (Berman et al.), mmseg's LovaszLoss.
+_base_ = ['./fcn_r50-d8-dropout_1xb4-ce-20k_voc8-256x256.py']
 model = dict(
-    decode_head=dict(type='MCDropoutFCNHead', num_classes=num_classes, loss_decode=dict(type='LovaszLoss', loss_type='multi_class', per_image=False, reduction='none')))
-train_dataloader = dict(batch_size=4)
+    decode_head=dict(
+        loss_decode=dict(_delete_=True, type='LovaszLoss', loss_type='multi_class',
+                         per_image=False, reduction='none', loss_weight=1.0)))

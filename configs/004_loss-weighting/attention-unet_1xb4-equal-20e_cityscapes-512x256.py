@@ -2,6 +2,7 @@
 # combined loss w_c*CE + w_d*Dice + w_f*Focal with the 'equal' weights of Table II. Data:
 # Cityscapes resized to 512x256 (§III.A). AdamW 1e-4 / wd 1e-4, StepLR(20, 0.5), 20 epochs,
 # batch 4, grad clip 1.0, seed 42. AMP: `--amp` on a GPU.
+# The other presets are thin diffs of this file.
 _base_ = [
     '../_base_/models/attention_unet.py',
     '../_base_/datasets/cityscapes_512x256.py',
@@ -21,9 +22,3 @@ model = dict(
 train_dataloader = dict(batch_size=4)
 # Table III's "Min Val Loss": the combined loss on the val split, logged as val/val_loss.
 custom_hooks = _base_.custom_hooks + [dict(type='ValLossHook')]
-
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    logger=dict(interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
-log_processor = dict(by_epoch=True)

@@ -1,29 +1,4 @@
-# Study 004 (../shared/papers/004_*.txt): Attention U-Net (additive gates on every skip);
-# combined loss w_c*CE + w_d*Dice + w_f*Focal with the 'focal_dominant' weights of Table II.
-# Data: Cityscapes resized to 512x256 (§III.A). AdamW 1e-4 / wd 1e-4, StepLR(20, 0.5), 20
-# epochs, batch 4, grad clip 1.0, seed 42. AMP: `--amp` on a GPU.
-_base_ = [
-    '../_base_/models/attention_unet.py',
-    '../_base_/datasets/cityscapes_512x256.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_adamw-step_20e.py',
-]
-num_classes = 19
-# Table I's class-weighted CE: median-frequency weights of the Cityscapes train split, read
-# from the class-frequency JSON (configs/_base_/datasets/cityscapes_512x256.py says how to
-# write it; projects/004_loss-weighting/README.md says why median frequency).
-model = dict(
-    decode_head=dict(
-        num_classes=num_classes,
-        loss_decode=dict(type='CombinedLoss', preset='focal_dominant',
-                         class_weight=_base_.cityscapes_class_frequency_file,
-                         class_weight_key='median_frequency_weights')))
-train_dataloader = dict(batch_size=4)
-# Table III's "Min Val Loss": the combined loss on the val split, logged as val/val_loss.
-custom_hooks = _base_.custom_hooks + [dict(type='ValLossHook')]
-
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    logger=dict(interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
-log_processor = dict(by_epoch=True)
+# Study 004: attention-unet_1xb4-equal-20e_cityscapes-512x256.py
+# with the 'focal_dominant' weights of Table II for w_c*CE + w_d*Dice + w_f*Focal.
+_base_ = ['./attention-unet_1xb4-equal-20e_cityscapes-512x256.py']
+model = dict(decode_head=dict(loss_decode=dict(preset='focal_dominant')))

@@ -1,14 +1,23 @@
 # Reduced-budget (2 CPU cores) protocol of attention-unet_1xb4-equal-20e_camvid-360x480.py
 # (projects/004_loss-weighting/README.md): a quarter of the width (16..256 channels instead of
 # 64..1024) and half the resolution. Loss preset, AdamW 1e-4, StepLR, 20 epochs, batch 4, grad
-# clip 1.0 and seed as the full protocol.
+# clip 1.0 and seed as the full protocol. The other presets are thin diffs of this file.
 _base_ = ['./attention-unet_1xb4-equal-20e_camvid-360x480.py']
 model = dict(
+    memory_format='channels_last',
     backbone=dict(base_channels=16),
     decode_head=dict(in_channels=[16, 32, 64, 128, 256], channels=16))
-# Half resolution (180x240): training resizes image and labels; validation resizes the image only
-# and mmseg resizes the prediction back, so metrics are on the full-resolution 360x480 labels.
+# Half resolution (180x240): training resizes image and labels; validation resizes the image
+# only and mmseg resizes the prediction back, so metrics are on the 360x480 labels.
 half_res = dict(type='Resize', scale=(240, 180), keep_ratio=True)
-train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline[:2] + [half_res] + _base_.train_pipeline[2:]))
-val_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline[:1] + [half_res] + _base_.test_pipeline[1:]))
+train_dataloader = dict(
+    dataset=dict(pipeline=_base_.train_pipeline[:2] + [half_res] + _base_.train_pipeline[2:]))
+val_dataloader = dict(
+    dataset=dict(pipeline=_base_.test_pipeline[:1] + [half_res] + _base_.test_pipeline[1:]))
 test_dataloader = val_dataloader
+
+# How the recorded runs of this protocol train (pinned here, not left to defaults):
+# fp32 (`--amp` trains in bf16 on CPU);
+# channels-last memory (model.memory_format). The optimizer takes torch's fused kernel where
+# the installed torch has one (FusedOptimWrapperConstructor; `fused=False` for the loop).
+optim_wrapper = dict(type='OptimWrapper')

@@ -11,23 +11,17 @@ vis_backends = [dict(type='LocalVisBackend')]
 #                                              dict(type='TensorboardVisBackend')]
 visualizer = dict(
     type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
-# Per-class metrics go to the table and the scalars, not into the one-line summary.
-log_processor = dict(type='SummaryLogProcessor', by_epoch=False)
 log_level = 'INFO'
 load_from = None
 resume = False
 tta_model = dict(type='SegTTAModel')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    # LoggerHook + a filter for mmengine's known-harmless notices (seglab/warning_filters.py).
-    logger=dict(type='QuietLoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    # Atomic saves; the last_checkpoint pointer moves only after a complete write. The best
-    # validation mIoU is kept as best_mIoU_*.pth next to the last (max_keep_ckpts spares it).
-    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=1000,
-                    max_keep_ckpts=2, save_last=True, save_best='mIoU', rule='greater'),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+# default_hooks and log_processor follow the loop (by iteration or by epoch), so, as in MMSeg,
+# each schedule file (schedules/) defines them; all use seglab's QuietLoggerHook (LoggerHook + a
+# filter for mmengine's known-harmless notices, seglab/warning_filters.py), AtomicCheckpointHook
+# (atomic saves; the last_checkpoint pointer moves only after a complete write; the best
+# validation mIoU is kept as best_mIoU_*.pth next to the last, max_keep_ckpts spares it) and
+# SummaryLogProcessor (per-class metrics go to the table and the scalars, not into the one-line
+# summary).
 custom_hooks = [
     # Exact resume: the random state of the training process travels in the checkpoint.
     dict(type='RNGStateHook'),

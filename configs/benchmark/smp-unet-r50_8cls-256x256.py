@@ -1,8 +1,8 @@
 # Benchmark peer: segmentation_models_pytorch's Unet('resnet50', encoder_weights=None)
 # (decoder 256-128-64-32-16, BN), the reference ResNet-50 U-Net, run through mmseg's
-# data_preprocessor, CE and AdamW by seglab.utils.benchmark.SMPSegmentor.
+# data_preprocessor, CE and AdamW by seglab's SMPSegmentor (seglab/models/segmentors/).
 # Needs: pip install -r requirements/benchmark.txt
-custom_imports = dict(imports=['seglab.utils.benchmark'], allow_failed_imports=False)
+custom_imports = dict(imports=['seglab'], allow_failed_imports=False)
 _base_ = ['../_base_/schedules/schedule_adamw-const_30e.py']
 default_scope = 'mmseg'
 num_classes = 8

@@ -27,9 +27,3 @@ model = dict(
 train_dataloader = dict(batch_size=4)
 # As the study: Table III's "Min Val Loss", the loss on the val split (val/val_loss).
 custom_hooks = _base_.custom_hooks + [dict(type='ValLossHook')]
-
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    logger=dict(interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
-log_processor = dict(by_epoch=True)

@@ -6,8 +6,7 @@
 _base_ = [
     'mmseg::_base_/models/fcn_r50-d8.py',
     '../_base_/datasets/oxford_pet.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_adam-plateau_100e.py',
+    '../_base_/schedules/schedule_adam-plateau-valloss_100e.py',  # + runtime, epoch hooks
 ]
 compared_with = 'configs/002_transfer/light_m-v3-small_1xb32-100e_oxford-pet-binary-224x224.py'
 num_classes = 2
@@ -22,16 +21,3 @@ model = dict(
     auxiliary_head=dict(num_classes=num_classes, norm_cfg=norm_cfg,
                         loss_decode=dict(_delete_=True, **ce_loss, loss_weight=0.4)))
 train_dataloader = dict(batch_size=32)
-# The study's §5.2 callbacks: ReduceLROnPlateau, EarlyStopping(patience=20) on val_loss.
-custom_hooks = _base_.custom_hooks + [
-    dict(type='ValLossHook'),
-    dict(type='ResumableEarlyStoppingHook', monitor='val_loss', rule='less', patience=20,
-         min_delta=1e-6)
-]
-param_scheduler = [dict(_base_.param_scheduler[0], monitor='val_loss', rule='less')]
-
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    logger=dict(interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
-log_processor = dict(by_epoch=True)

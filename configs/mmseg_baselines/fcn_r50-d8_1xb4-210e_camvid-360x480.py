@@ -22,9 +22,5 @@ model = dict(
                         loss_decode=dict(_delete_=True, loss_weight=0.4,
                                          **_base_.balanced_ce_loss)))
 train_dataloader = dict(batch_size=4)
-
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    logger=dict(interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
-log_processor = dict(by_epoch=True)
+# A checkpoint every epoch (the schedule's: at each validation, every 5).
+default_hooks = dict(checkpoint=dict(interval=1))

@@ -16,9 +16,11 @@ model = dict(
     data_preprocessor=dict(size=(512, 1024)),
     backbone=dict(norm_cfg=norm_cfg),
     decode_head=dict(num_classes=num_classes, norm_cfg=norm_cfg,
-                     loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, avg_non_ignore=True)),
+                     loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
+                                      avg_non_ignore=True)),
     auxiliary_head=dict(num_classes=num_classes, norm_cfg=norm_cfg,
-                        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, avg_non_ignore=True, loss_weight=0.4)))
+                        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
+                                         avg_non_ignore=True, loss_weight=0.4)))
 train_dataloader = dict(batch_size=8)
 # The study's metrics.
 val_evaluator = dict(type='DetailedIoUMetric', per_image=True)

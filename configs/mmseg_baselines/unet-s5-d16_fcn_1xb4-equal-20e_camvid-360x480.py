@@ -32,9 +32,3 @@ train_pipeline = _base_.train_pipeline[:-1] + [
 train_dataloader = dict(batch_size=4, dataset=dict(pipeline=train_pipeline))
 # As the study: Table III's "Min Val Loss", the loss on the val split (val/val_loss).
 custom_hooks = _base_.custom_hooks + [dict(type='ValLossHook')]
-
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    logger=dict(interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(by_epoch=True, interval=1, max_keep_ckpts=1, save_last=True))
-log_processor = dict(by_epoch=True)

@@ -12,7 +12,8 @@ asks for more through :func:`key_check` (``tools/test.py``: every model weight m
 import contextlib
 import functools
 import logging
-from typing import Callable, Iterator, List, NamedTuple, Optional
+from collections import OrderedDict
+from typing import Callable, Iterable, Iterator, List, NamedTuple, Optional, Sequence
 
 from mmengine.logging import print_log
 from torch import nn
@@ -39,6 +40,51 @@ class KeyMatch(NamedTuple):
     def loaded(self) -> int:
         """How many of the module's weights the checkpoint provides (name and shape)."""
         return len(self.model_keys) - len(self.missing) - len(self.shape_mismatch)
+
+
+def model_part(key: str) -> str:
+    """The top-level part a state-dict key belongs to (``backbone``, ``decode_head``...)."""
+    if key.startswith('module.'):
+        key = key[len('module.'):]
+    return key.split('.')[0]
+
+
+def group_by_part(keys: Iterable[str]) -> 'OrderedDict[str, List[str]]':
+    groups: 'OrderedDict[str, List[str]]' = OrderedDict()
+    for key in keys:
+        groups.setdefault(model_part(key), []).append(key)
+    return groups
+
+
+def describe_key_mismatch(model_keys: Sequence[str],
+                          checkpoint_keys: Sequence[str],
+                          shape_mismatch: Sequence[str] = (),
+                          examples: int = 3) -> Optional[str]:
+    """A readable summary of how a checkpoint's keys differ from a model's, by model part.
+
+    Returns None when every key matches.
+    """
+    model_set, ckpt_set = set(model_keys), set(checkpoint_keys)
+    missing = [k for k in model_keys if k not in ckpt_set]
+    unexpected = [k for k in checkpoint_keys if k not in model_set]
+    if not missing and not unexpected and not shape_mismatch:
+        return None
+    lines = []
+    if model_set and not (model_set & ckpt_set):
+        lines.append(f'None of the checkpoint\'s {len(ckpt_set)} keys match the model\'s '
+                     f'{len(model_set)}: this checkpoint is probably for another model (or '
+                     f'its keys carry a prefix such as "module." or "backbone.").')
+    for title, keys in (('missing in the checkpoint (left as initialised)', missing),
+                        ('unexpected (in the checkpoint, not in the model)', unexpected),
+                        ('shape mismatch (not loaded)', list(shape_mismatch))):
+        if not keys:
+            continue
+        lines.append(f'{len(keys)} keys {title}:')
+        for part, part_keys in group_by_part(keys).items():
+            shown = ', '.join(part_keys[:examples])
+            more = f', ... (+{len(part_keys) - examples})' if len(part_keys) > examples else ''
+            lines.append(f'  {part}: {len(part_keys)} ({shown}{more})')
+    return '\n'.join(lines)
 
 
 @contextlib.contextmanager
@@ -93,8 +139,6 @@ def require_complete_checkpoint(model: nn.Module, filename: str,
 
 def _report(module, state_dict, strict, logger) -> None:
     from mmengine.dist import get_rank
-
-    from seglab.utils.config_checks import describe_key_mismatch
     module = unwrap(module)
     own = module.state_dict()
     model_keys = [k for k in own if not k.endswith('num_batches_tracked')]

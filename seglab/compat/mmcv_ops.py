@@ -27,6 +27,7 @@ def point_sample(input: torch.Tensor,
         input (Tensor): Feature map (N, C, H, W).
         points (Tensor): (N, P, 2) or (N, Hgrid, Wgrid, 2) points as (x, y) in [0, 1].
         align_corners (bool): Passed to :func:`torch.nn.functional.grid_sample`.
+            Default: False.
 
     Returns:
         Tensor: (N, C, P) or (N, C, Hgrid, Wgrid).
@@ -51,10 +52,13 @@ def sigmoid_focal_loss(input: torch.Tensor,
         input (Tensor): Logits (N, C).
         target (Tensor): Class indices (N,); a value of C (or any value outside
             ``[0, C)``) makes every class a negative.
-        gamma (float): Focusing parameter.
+        gamma (float): Focusing parameter. Default: 2.0.
         alpha (float): Weight of the positive term; negatives get ``1 - alpha``.
+            Default: 0.25.
         weight (Tensor, optional): Per-class weight (C,), indexed by the target class.
+            Default: None.
         reduction (str): 'none' gives (N, C); 'mean' divides the sum by N; 'sum'.
+            Default: 'mean'.
     """
     if reduction not in ('none', 'mean', 'sum'):
         raise ValueError(f"reduction must be 'none', 'mean' or 'sum', got {reduction!r}")

@@ -5,6 +5,8 @@ from typing import List
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .layout_check import check_split_layout
+
 VOID = 11  # the SegNet tutorial's "Unlabelled" class, ignored in training and metrics
 SPLIT_PREFIX = '/SegNet/CamVid/'
 
@@ -21,7 +23,7 @@ class CamVidDataset(BaseSegDataset):
     Every load checks that the labels are 0-10 or void (see ``CheckedLoadAnnotations``).
 
     Args:
-        ann_file (str): The split list, relative to ``data_root``, e.g. 'train.txt'.
+        ann_file (str): The split list, relative to ``data_root``. Default: 'train.txt'.
         **kwargs: As :class:`mmseg.datasets.BaseSegDataset`.
     """
 
@@ -42,12 +44,7 @@ class CamVidDataset(BaseSegDataset):
     def load_data_list(self) -> List[dict]:
         layout = ('train/ val/ test/ (images), trainannot/ valannot/ testannot/ (labels) and '
                   'train.txt/val.txt/test.txt under data_root (see docs/datasets.md)')
-        if self.data_root and not osp.isdir(self.data_root):
-            raise FileNotFoundError(f'CamVidDataset: data_root {self.data_root!r} does not '
-                                    f'exist. Expected the SegNet tutorial layout: {layout}.')
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(f'CamVidDataset: split list {self.ann_file!r} not found. '
-                                    f'Expected the SegNet tutorial layout: {layout}.')
+        check_split_layout(self, f'the SegNet tutorial layout: {layout}')
         # Selecting classes by name gives a label map; void must be ignored either way.
         label_map = {**(self.label_map or {}), VOID: 255}
         data_list = []

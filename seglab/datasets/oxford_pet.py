@@ -8,6 +8,8 @@ from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .layout_check import check_split_layout
+
 TRIMAP_PET, TRIMAP_BACKGROUND, TRIMAP_BORDER = 1, 2, 3
 MODES = ('binary', 'trimap', 'breed')
 # The 37 breeds in the order of the list files' class ids 1-37 (names as the image files
@@ -32,7 +34,7 @@ class OxfordPetDataset(BaseSegDataset):
     (1 = pet, 2 = background, 3 = border) and ``annotations/{trainval,test}.txt`` (lines
     ``<name> <class id 1-37> <species> <breed id>``).
 
-    - ``mode='binary'`` (default, study 002): 0 = background, 1 = pet, border ignored (255).
+    - ``mode='binary'`` (study 002): 0 = background, 1 = pet, border ignored (255).
     - ``mode='trimap'``: 0 = background, 1 = pet, 2 = border.
     - ``mode='breed'``: 0 = background, 1..37 = the image's breed (class id of the list file;
       class names :data:`BREEDS`) on its pet pixels, border ignored.
@@ -52,8 +54,8 @@ class OxfordPetDataset(BaseSegDataset):
     refused with ``with_bbox=True``.
 
     Args:
-        mode (str): 'binary', 'trimap' or 'breed'.
-        ann_file (str): The list file, e.g. 'annotations/trainval.txt'.
+        mode (str): 'binary', 'trimap' or 'breed'. Default: 'binary'.
+        ann_file (str): The list file. Default: 'annotations/trainval.txt'.
         with_bbox (bool): Read the head boxes from ``annotations/xmls``. Default: False.
         **kwargs: As :class:`mmseg.datasets.BaseSegDataset`.
     """
@@ -97,12 +99,7 @@ class OxfordPetDataset(BaseSegDataset):
     def load_data_list(self) -> List[dict]:
         layout = ('images/<name>.jpg, annotations/trimaps/<name>.png and '
                   'annotations/{trainval,test}.txt under data_root (see docs/datasets.md)')
-        if self.data_root and not osp.isdir(self.data_root):
-            raise FileNotFoundError(f'OxfordPetDataset: data_root {self.data_root!r} does not '
-                                    f'exist. Expected the official layout: {layout}.')
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(f'OxfordPetDataset: list file {self.ann_file!r} not found. '
-                                    f'Expected the official layout: {layout}.')
+        check_split_layout(self, f'the official layout: {layout}')
         data_list, no_xml = [], 0
         with open(self.ann_file) as f:
             for line_no, line in enumerate(f, 1):

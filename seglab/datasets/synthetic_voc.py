@@ -135,11 +135,14 @@ def generate_synthetic_voc(out_dir: str,
 
     Args:
         out_dir (str): Where ``VOCdevkit/`` is created.
-        num_train (int): Images in ``train.txt``.
-        num_val (int): Images in ``val.txt``.
+        num_train (int): Images in ``train.txt``. Default: 160.
+        num_val (int): Images in ``val.txt``. Default: 40.
         seed (int): Everything written is a function of the arguments and this seed.
-        size_range: ((h_min, h_max), (w_min, w_max)) of the images, inclusive.
-        class_weights (dict, optional): VOC class name -> sampling weight of objects.
+            Default: 0.
+        size_range (tuple): ((h_min, h_max), (w_min, w_max)) of the images, inclusive.
+            Default: ((140, 200), (180, 260)).
+        class_weights (dict, optional): VOC class name -> sampling weight of objects; None
+            is ``DEFAULT_CLASS_WEIGHTS``. Default: None.
     """
     class_weights = dict(class_weights or DEFAULT_CLASS_WEIGHTS)
     unknown = sorted(set(class_weights) - set(VOC_CLASSES[1:]))

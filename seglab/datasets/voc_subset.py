@@ -14,6 +14,7 @@ from mmseg.datasets import BaseSegDataset, PascalVOCDataset
 from mmseg.registry import DATASETS
 from PIL import Image
 
+from .layout_check import check_split_layout
 from .transforms.checked_loading import describe_corruption
 
 VOC_CLASSES = PascalVOCDataset.METAINFO['classes']
@@ -54,11 +55,13 @@ class VOCSubsetDataset(BaseSegDataset):
 
     Args:
         classes (Sequence[str], optional): VOC class names to keep; background is always
-            kept (prepended when missing). Overrides ``preset``.
-        preset (str, optional): A named subset; ``'voc8'`` (default) is study 000's.
-            ``None`` with ``classes=None`` keeps all 21 classes.
-        others (str): 'background' (default) or 'ignore' (255) for unselected classes.
-        cache_dir (str, optional): Where the mask scan is cached.
+            kept (prepended when missing). Overrides ``preset``. Default: None.
+        preset (str, optional): A named subset; ``'voc8'`` is study 000's. ``None`` with
+            ``classes=None`` keeps all 21 classes. Default: 'voc8'.
+        others (str): 'background' or 'ignore' (255) for unselected classes.
+            Default: 'background'.
+        cache_dir (str, optional): Where the mask scan is cached; None: next to the split
+            list (see above). Default: None.
         **kwargs: As :class:`mmseg.datasets.BaseSegDataset` (``data_root``,
             ``data_prefix``, ``ann_file``, ``pipeline``, ...).
     """
@@ -116,7 +119,7 @@ class VOCSubsetDataset(BaseSegDataset):
         return [palette[VOC_CLASSES.index(c)] for c in self._metainfo['classes']]
 
     def load_data_list(self) -> List[dict]:
-        self._check_layout()
+        check_split_layout(self, f'the official layout: {EXPECTED_LAYOUT}; see docs/datasets.md')
         data_list = super().load_data_list()
         values = self._scan_masks(data_list)
         selected_ids = {VOC_CLASSES.index(c) for c in self._metainfo['classes'][1:]}
@@ -136,16 +139,6 @@ class VOCSubsetDataset(BaseSegDataset):
         for info in kept:
             info['num_classes'] = len(self._metainfo['classes'])  # checked per load
         return kept
-
-    def _check_layout(self) -> None:
-        if self.data_root and not osp.isdir(self.data_root):
-            raise FileNotFoundError(
-                f'VOCSubsetDataset: data_root {self.data_root!r} does not exist. Expected the '
-                f'official layout: {EXPECTED_LAYOUT}. See docs/datasets.md.')
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'VOCSubsetDataset: split list {self.ann_file!r} not found. Expected the '
-                f'official layout: {EXPECTED_LAYOUT}.')
 
     def _scan_masks(self, data_list: List[dict]) -> Dict[str, List[int]]:
         """The label values of every mask of the split, from the cache when it is fresh."""

@@ -52,7 +52,21 @@ def _autocast_dtype(device_type: str, dtype: torch.dtype):
 
 class _AmpLoopMixin:
     """``dtype`` resolution and logging shared by :class:`AmpValLoop` and
-    :class:`AmpTestLoop`."""
+    :class:`AmpTestLoop`. ``cfg_key`` is the loop's config (named in errors), ``stage`` the
+    word the log uses."""
+
+    cfg_key: str
+    stage: str
+
+    def __init__(self, *args, dtype: Union[str, torch.dtype, None] = None,
+                 fp16: bool = False, **kwargs) -> None:
+        super().__init__(*args, fp16=fp16, **kwargs)
+        self.amp_dtype = parse_dtype(dtype, f'{self.cfg_key}.dtype')
+        self._configured_fp16 = fp16
+        self._logged = False
+
+    def run(self) -> dict:
+        return self._run_under_autocast(super().run)
 
     def _resolve_dtype(self) -> Optional[torch.dtype]:
         if self.amp_dtype is not None:
@@ -61,15 +75,16 @@ class _AmpLoopMixin:
             return default_amp_dtype(get_device())
         return run_amp_dtype(self.runner.optim_wrapper)
 
-    def _run_under_autocast(self, run, stage: str) -> dict:
+    def _run_under_autocast(self, run) -> dict:
         dtype = self._resolve_dtype()
         if dtype is None:
             return run()
         device_type = get_device()
         if device_type == 'cpu' and dtype != torch.bfloat16:
-            raise ValueError(f'{stage}_cfg.dtype={dtype}: CPU autocast runs in bfloat16 only.')
+            raise ValueError(
+                f'{self.cfg_key}.dtype={dtype}: CPU autocast runs in bfloat16 only.')
         if not self._logged:
-            print_log(f'{stage.capitalize()} under autocast to '
+            print_log(f'{self.stage} under autocast to '
                       f'{str(dtype).replace("torch.", "")} on {device_type} (the run\'s mixed '
                       f'precision).', logger='current', level=logging.INFO)
             self._logged = True
@@ -101,15 +116,7 @@ class AmpValLoop(_AmpLoopMixin, ValLoop):
         *args, **kwargs: :class:`mmengine.runner.ValLoop` arguments.
     """
 
-    def __init__(self, *args, dtype: Union[str, torch.dtype, None] = None,
-                 fp16: bool = False, **kwargs) -> None:
-        super().__init__(*args, fp16=fp16, **kwargs)
-        self.amp_dtype = parse_dtype(dtype, 'val_cfg.dtype')
-        self._configured_fp16 = fp16
-        self._logged = False
-
-    def run(self) -> dict:
-        return self._run_under_autocast(super().run, 'validation')
+    cfg_key, stage = 'val_cfg', 'Validation'
 
 
 @LOOPS.register_module()
@@ -124,12 +131,4 @@ class AmpTestLoop(_AmpLoopMixin, TestLoop):
         *args, **kwargs: :class:`mmengine.runner.TestLoop` arguments.
     """
 
-    def __init__(self, *args, dtype: Union[str, torch.dtype, None] = None,
-                 fp16: bool = False, **kwargs) -> None:
-        super().__init__(*args, fp16=fp16, **kwargs)
-        self.amp_dtype = parse_dtype(dtype, 'test_cfg.dtype')
-        self._configured_fp16 = fp16
-        self._logged = False
-
-    def run(self) -> dict:
-        return self._run_under_autocast(super().run, 'test')
+    cfg_key, stage = 'test_cfg', 'Test'

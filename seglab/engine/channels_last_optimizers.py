@@ -28,10 +28,10 @@ def match_param_layouts(optimizer: torch.optim.Optimizer, group: dict) -> None:
 
     torch's fused CPU kernels (seen on torch 2.14: Adam, AdamW, SGD) pair a parameter's
     elements with its gradient's and state's by memory order, so when the layouts differ the
-    update is silently wrong (tests/test_channels_last_optimizers.py: 0.017 max error after
-    one AdamW step); the per-parameter loop is right. That happens when a channels-last model
-    resumes an optimizer state saved by an NCHW run (or the reverse), or a gradient is set by
-    hand. One copy fixes it, and the state keeps the new layout.
+    update is silently wrong (tests/engine/test_channels_last_optimizers.py: 0.017 max error
+    after one AdamW step); the per-parameter loop is right. That happens when a channels-last
+    model resumes an optimizer state saved by an NCHW run (or the reverse), or a gradient is
+    set by hand. One copy fixes it, and the state keeps the new layout.
     """
     state = optimizer.state
     for param in group['params']:

@@ -22,8 +22,8 @@ class AtomicCheckpointHook(CheckpointHook):
     kill left in the checkpoint folder and the work dir.
 
     Args:
-        **kwargs: As :class:`mmengine.hooks.CheckpointHook`. ``backend_args`` defaults to
-            ``dict(backend='atomic_local')``.
+        **kwargs: As :class:`mmengine.hooks.CheckpointHook`, except ``backend_args``
+            (Default: dict(backend='atomic_local')).
     """
 
     def __init__(self, **kwargs) -> None:

@@ -2,7 +2,8 @@
 from mmengine.hooks import Hook
 
 from mmseg.registry import HOOKS
-from seglab.utils.config_checks import check_loader_num_classes, check_num_classes
+
+from .num_classes_check import check_loader_num_classes, check_num_classes
 
 
 @HOOKS.register_module()

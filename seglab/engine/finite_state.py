@@ -3,7 +3,7 @@ from typing import Any, List, Mapping, Tuple
 
 import torch
 
-from seglab.utils.config_checks import group_by_part
+from seglab.compat.key_report import group_by_part
 
 
 def scan_non_finite(state: Any, prefix: str = '') -> Tuple[List[str], int]:
@@ -15,7 +15,7 @@ def scan_non_finite(state: Any, prefix: str = '') -> Tuple[List[str], int]:
 
     Args:
         state (Any): A tensor or a (nested) mapping / sequence of them.
-        prefix (str): Prepended to every key. Defaults to ''.
+        prefix (str): Prepended to every key. Default: ''.
     """
     if isinstance(state, torch.Tensor):
         if not (state.is_floating_point() or state.is_complex()):

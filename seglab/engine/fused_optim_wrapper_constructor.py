@@ -29,7 +29,8 @@ class FusedOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     Adam, AdamW, SGD and Adagrad update all parameters in one fused kernel instead of a Python
     loop of small per-parameter ops; the per-parameter loop costs ~4 % (plain U-Net) to ~12 %
     (ResNet-50 U-Net, 34 M small tensors) of a CPU training step (docs/benchmarks.md). The
-    update is the same algorithm (tests/test_fused_optimizer.py compares it with the loop).
+    update is the same algorithm (tests/engine/test_fused_optimizer.py compares it with the
+    loop).
 
     ``fused`` is set only where the installed torch has the kernel for the model's device and
     the config does not choose itself (an explicit ``fused`` or ``foreach`` wins), so configs

@@ -57,9 +57,9 @@ class NonFiniteLossHook(Hook):
 
     Args:
         max_consecutive_skips (int): K, the consecutive skipped steps tolerated when skipping.
-            Defaults to 5.
-        skip_steps (bool, optional): Skip instead of stopping. Defaults to None: skip exactly
-            when the optimizer wrapper is an ``AmpOptimWrapper``.
+            Default: 5.
+        skip_steps (bool, optional): Skip instead of stopping; None skips exactly when the
+            optimizer wrapper is an ``AmpOptimWrapper``. Default: None.
     """
 
     priority = 'HIGHEST'

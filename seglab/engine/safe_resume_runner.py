@@ -133,12 +133,24 @@ class SafeResumeRunner(Runner):
     * The stored config text in the loaded message hub (``runtime_info['cfg']``) is dropped,
       so a file's text is never re-saved into this run's checkpoints.
     * Under DDP the checkpoint is chosen on rank 0 and broadcast, so all ranks agree.
+    * Every metric of the evaluators it builds that writes files (it has
+      ``set_run_log_dir``, e.g. ``DetailedIoUMetric``) is given this run's ``log_dir``, the
+      folder those files go to unless the metric's config names one.
 
-    ``tools/train.py`` builds this runner unless the config sets ``runner_type``.
+    ``tools/train.py`` and ``tools/test.py`` build this runner unless the config sets
+    ``runner_type``.
     """
 
     _withhold_stored_config = False
     _skipped_checkpoints: List[str] = []
+
+    def build_evaluator(self, evaluator):
+        """mmengine's evaluator, its file-writing metrics given this run's ``log_dir``."""
+        evaluator = super().build_evaluator(evaluator)
+        for metric in evaluator.metrics:
+            if callable(getattr(metric, 'set_run_log_dir', None)):
+                metric.set_run_log_dir(self.log_dir)
+        return evaluator
 
     def resume(self,
                filename: str,

@@ -1,3 +1,10 @@
-"""Registered on import; see the modules of this package."""
-from .boundary import boundary_intersect_and_union, mask_boundary  # noqa: F401
-from .metrics import DetailedIoUMetric  # noqa: F401
+"""Metrics used while runs train and test (registered on import) and the names of the
+files they write (:mod:`.metric_files`). Offline analysis of those files: ``seglab.analysis``."""
+from . import metric_files
+from .boundary import boundary_intersect_and_union, mask_boundary
+from .metrics import DetailedIoUMetric, ImageLevelMetric, MetricsDirMixin
+
+__all__ = [
+    'metric_files', 'boundary_intersect_and_union', 'mask_boundary', 'DetailedIoUMetric',
+    'ImageLevelMetric', 'MetricsDirMixin'
+]

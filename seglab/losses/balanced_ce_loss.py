@@ -1,4 +1,8 @@
-"""Balanced cross-entropy (study 001, §II.D, eq. 1-2)."""
+"""Balanced cross-entropy (study 001, §II.D, eq. 1-2).
+
+Study 001: Gao, Wang, Mei, Cheng, Zi & Yang, *An Enhanced Encoder-Decoder Network Architecture
+for Reducing Information Loss in Image Semantic Segmentation*.
+"""
 from typing import Optional, Union
 
 import torch
@@ -6,22 +10,25 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import PixelLossBase, gather_class, prepare_inputs, valid_mean
+from .utils import PixelLossBase, gather_class, valid_mean
 
 
 @MODELS.register_module()
 class BalancedCELoss(PixelLossBase):
     """Balanced cross-entropy CE(p, y) = -beta_y log(p_t) (study 001, §II.D).
 
-    Study 001 weights positive pixels by beta and negative pixels by 1 - beta
-    (eq. 1). For C classes a *positive* pixel is a foreground pixel
+    The "improved cross-entropy loss function" of Gao et al., *An Enhanced
+    Encoder-Decoder Network Architecture for Reducing Information Loss in Image
+    Semantic Segmentation* (study 001), §II.D, eq. 1-2. It weights positive
+    pixels by beta and negative pixels by 1 - beta (eq. 1). For C classes a
+    *positive* pixel is a foreground pixel
     (label != ``background_index``), a negative one is background; p_t is the
     softmax probability of the pixel's ground-truth class. The loss is the mean
     over valid pixels: L = -(1/N) sum_i beta_{y_i} log p_{i, y_i}.
 
     Study 001 gives no rule for beta. ``beta='auto'`` is our choice: the rule of
-    balanced cross-entropy in *Holistically-Nested Edge Detection* (Xie & Tu,
-    ICCV 2015; cited by study 003 as [30], not by study 001), beta = |Y-| / |Y|,
+    balanced cross-entropy in Xie & Tu, *Holistically-Nested Edge Detection*
+    (ICCV 2015; cited by study 003 as [30], not by study 001), beta = |Y-| / |Y|,
     the fraction of background pixels among the valid pixels of the batch
     (computed without gradient), so that the rare foreground gets the large
     weight.
@@ -49,13 +56,8 @@ class BalancedCELoss(PixelLossBase):
         self.beta = beta
         self.background_index = int(background_index)
 
-    def forward(self,
-                cls_score: Tensor,
-                label: Tensor,
-                weight: Optional[Tensor] = None,
-                ignore_index: int = 255,
-                **kwargs) -> Tensor:
-        logits, safe_label, valid = prepare_inputs(cls_score, label, ignore_index)
+    def compute_loss(self, logits: Tensor, safe_label: Tensor, valid: Tensor,
+                     weight: Optional[Tensor], **kwargs) -> Tensor:
         positive = valid & (safe_label != self.background_index)
         if self.beta == 'auto':
             negatives = (valid & ~positive).sum().float()
@@ -64,4 +66,4 @@ class BalancedCELoss(PixelLossBase):
             beta = torch.tensor(float(self.beta), device=logits.device)
         pixel_weight = torch.where(positive, beta, 1.0 - beta)
         nll = -gather_class(F.log_softmax(logits, dim=1), safe_label)
-        return self.loss_weight * valid_mean(pixel_weight * nll, valid, weight)
+        return valid_mean(pixel_weight * nll, valid, weight)

@@ -1,4 +1,8 @@
-"""Weighted CE + Dice + Focal loss with the presets of study 004 (§III.D, eq. 1, Table II)."""
+"""Weighted CE + Dice + Focal loss with the presets of study 004 (§III.D, eq. 1, Table II).
+
+Study 004: Swastika, *Comparative Analysis of Loss Functions for Semantic Segmentation: An
+Empirical Study on Cityscapes Dataset*.
+"""
 import os.path as osp
 from typing import Dict, Optional, Sequence, Union
 
@@ -26,6 +30,10 @@ COMBINED_LOSS_PRESETS: Dict[str, tuple] = {
 class CombinedLoss(PixelLossBase):
     """L = w_c CE + w_d Dice + w_f Focal (study 004, §III.D, eq. 1, Tables I-II).
 
+    The weighted combination of Swastika, *Comparative Analysis of Loss Functions
+    for Semantic Segmentation: An Empirical Study on Cityscapes Dataset* (study
+    004), whose weight ablation gives the presets below (Table II).
+
     Terms (Table I): class-weighted CE (mean over valid pixels),
     :class:`MultiClassDiceLoss` (smooth 1e-6) and :class:`SoftmaxFocalLoss`
     (alpha 1, gamma 2); all ignore ``ignore_index``. The weighted sum is
@@ -43,7 +51,7 @@ class CombinedLoss(PixelLossBase):
     Args:
         preset (str, optional): One of ``COMBINED_LOSS_PRESETS`` (equal,
             ce_dominant, dice_dominant, focal_dominant, ce_only, dice_only,
-            focal_only). Overrides the three weights below.
+            focal_only). Overrides the three weights below. Default: None.
         ce_weight (float): w_c. Default: 1.0.
         dice_weight (float): w_d. Default: 1.0.
         focal_weight (float): w_f. Default: 1.0.
@@ -53,6 +61,7 @@ class CombinedLoss(PixelLossBase):
             ``class_weight_key`` list is read. A missing file is an error at
             the first forward (naming the file and the command that writes
             it), not at construction, so configs build without the data.
+            Default: None.
         class_weight_key (str): Field of the JSON ``class_weight`` points to.
             Default: 'median_frequency_weights'.
         gamma (float): Focal gamma. Default: 2.0.

@@ -1,4 +1,9 @@
-"""Cross Dropout Focal Loss, CDFL (study 003, §III.C, eq. 4-6)."""
+"""Cross Dropout Focal Loss, CDFL (study 003, §III.C, eq. 4-6).
+
+Study 003: Su, Anderson & Mihaylova, *A deep learning method with cross dropout focal loss
+function for imbalanced semantic segmentation*, Sensor Data Fusion (SDF) 2022,
+doi:10.1109/SDF55338.2022.9931700.
+"""
 from typing import Optional, Sequence, Union
 
 import torch
@@ -6,12 +11,19 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import PixelLossBase, gather_class, per_class_tensor, prepare_inputs, valid_mean
+from .utils import PixelLossBase, gather_class, per_class_tensor, valid_mean
 
 
 @MODELS.register_module()
 class CrossDropoutFocalLoss(PixelLossBase):
     """CDFL = CE + omega * DF (study 003, §III.C, eq. 4-6).
+
+    The loss of Su, Anderson & Mihaylova, *A deep learning method with cross
+    dropout focal loss function for imbalanced semantic segmentation* (SDF 2022;
+    study 003): the focal loss of Lin et al., *Focal Loss for Dense Object
+    Detection* (ICCV 2017), with the modulating factor replaced by the
+    Monte-Carlo-dropout variance of Gal & Ghahramani, *Dropout as a Bayesian
+    Approximation* (ICML 2016), added to cross-entropy.
 
     * u_i = (1/T) sum_t yhat_{t,i}^2 - ((1/T) sum_t yhat_{t,i})^2 (eq. 4): the
       variance of pixel i's **ground-truth-class** softmax probability over the
@@ -64,31 +76,32 @@ class CrossDropoutFocalLoss(PixelLossBase):
         self.gamma = float(gamma)
         self.alpha = alpha
 
-    def forward(self,
-                cls_score: Tensor,
-                label: Tensor,
-                weight: Optional[Tensor] = None,
-                ignore_index: int = 255,
-                mc_probs: Optional[Tensor] = None,
-                mc_align_corners: bool = False,
-                log_vars: Optional[dict] = None,
-                **kwargs) -> Tensor:
-        """CE + omega * DF.
+    def compute_loss(self,
+                     logits: Tensor,
+                     safe_label: Tensor,
+                     valid: Tensor,
+                     weight: Optional[Tensor],
+                     mc_probs: Optional[Tensor] = None,
+                     mc_align_corners: bool = False,
+                     log_vars: Optional[dict] = None,
+                     **kwargs) -> Tensor:
+        """CE + omega * DF; the keywords come through ``forward``'s ``**kwargs``.
 
         Args:
             mc_probs (Tensor): (T, N, C, h, w) softmax outputs of the T
-                Monte-Carlo-dropout passes, at any resolution.
+                Monte-Carlo-dropout passes, at any resolution. Required; None is
+                an error. Default: None.
             mc_align_corners (bool): ``align_corners`` for resizing them to the
                 label grid (the head's). Default: False.
             log_vars (dict, optional): If given, receives
                 ``<name>_df_to_ce`` = omega * DF / CE (detached, log only).
+                Default: None.
         """
         if mc_probs is None:
             raise RuntimeError('CrossDropoutFocalLoss needs mc_probs=(T, N, C, H, W), the softmax '
                                'outputs of T Monte-Carlo-dropout passes; use '
                                "decode_head=dict(type='MCDropoutFCNHead', dropout_ratio>0, "
                                'num_mc_samples=5, ...) which supplies them during training.')
-        logits, safe_label, valid = prepare_inputs(cls_score, label, ignore_index)
         if mc_probs.dim() != 5 or mc_probs.shape[1:3] != logits.shape[:2]:
             raise ValueError(f'CrossDropoutFocalLoss: mc_probs must be (T, N, C, H, W) with '
                              f'N, C = {logits.shape[0]}, {logits.shape[1]}, got '
@@ -99,7 +112,7 @@ class CrossDropoutFocalLoss(PixelLossBase):
         if self.omega == 0:
             if log_vars is not None:
                 log_vars[ratio_key] = loss.new_zeros(())
-            return self.loss_weight * loss
+            return loss
         with torch.no_grad():
             num_samples = mc_probs.shape[0]
             p_gt = gather_class_upsampled(mc_probs.float(), safe_label,
@@ -121,7 +134,7 @@ class CrossDropoutFocalLoss(PixelLossBase):
         if log_vars is not None:
             with torch.no_grad():
                 log_vars[ratio_key] = self.omega * dropout_focal / loss.clamp(min=1e-30)
-        return self.loss_weight * (loss + self.omega * dropout_focal)
+        return loss + self.omega * dropout_focal
 
 
 def gather_class_upsampled(probs: Tensor, label: Tensor, align_corners: bool) -> Tensor:

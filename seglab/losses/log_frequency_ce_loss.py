@@ -1,4 +1,8 @@
-"""Log inverse-frequency weighted cross-entropy (study 000, §3.3, eq. 2-4)."""
+"""Log inverse-frequency weighted cross-entropy (study 000, §3.3, eq. 2-4).
+
+Study 000: Zhang & Tong, *Semantic Segmentation on PASCAL VOC 2012: A Comparative Study of
+U-Net and ResNet-50 U-Net*.
+"""
 import json
 import math
 import os.path as osp
@@ -9,8 +13,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import (PixelLossBase, finite_class_values, gather_class, prepare_inputs,
-                    valid_mean)
+from .utils import PixelLossBase, finite_class_values, gather_class, valid_mean
 
 
 def load_class_frequency(class_frequency: Union[str, Sequence[float]]) -> List[float]:
@@ -53,6 +56,9 @@ def load_class_frequency(class_frequency: Union[str, Sequence[float]]) -> List[f
 class LogFrequencyCELoss(PixelLossBase):
     """Log inverse-frequency weighted cross-entropy (study 000, §3.3).
 
+    The "logarithmic frequency-weighted loss" of Zhang & Tong, *Semantic
+    Segmentation on PASCAL VOC 2012: A Comparative Study of U-Net and ResNet-50
+    U-Net* (study 000), §3.3:
     w_c = 1 / ln(1.02 + f_c) (eq. 2), w~_c = w_c / mean_j w_j (eq. 3),
     L = -(1/N) sum_i w~_{y_i} log p_{i, y_i} (eq. 4) with N the number of
     valid (non-ignored) pixels of the batch, not the sum of the weights that
@@ -82,17 +88,12 @@ class LogFrequencyCELoss(PixelLossBase):
                              torch.tensor([w / mean for w in weights]),
                              persistent=False)
 
-    def forward(self,
-                cls_score: Tensor,
-                label: Tensor,
-                weight: Optional[Tensor] = None,
-                ignore_index: int = 255,
-                **kwargs) -> Tensor:
-        logits, safe_label, valid = prepare_inputs(cls_score, label, ignore_index)
+    def compute_loss(self, logits: Tensor, safe_label: Tensor, valid: Tensor,
+                     weight: Optional[Tensor], **kwargs) -> Tensor:
         if logits.shape[1] != self.class_weight.numel():
             raise ValueError(f'LogFrequencyCELoss: {self.class_weight.numel()} class frequencies '
                              f'for a head with {logits.shape[1]} classes; the frequency list/JSON '
                              'must have one entry per class of the dataset.')
         nll = -gather_class(F.log_softmax(logits, dim=1), safe_label)
         per_pixel = self.class_weight.to(logits.device)[safe_label] * nll
-        return self.loss_weight * valid_mean(per_pixel, valid, weight)
+        return valid_mean(per_pixel, valid, weight)

@@ -1,18 +1,27 @@
-"""Softmax multi-class focal loss (study 003, §III.B eq. 3; study 004, Table I)."""
+"""Softmax multi-class focal loss (study 003, §III.B eq. 3; study 004, Table I).
+
+The focal loss is Lin, Goyal, Girshick, He & Dollár, *Focal Loss for Dense Object Detection*
+(ICCV 2017), in its softmax form.
+"""
 from typing import Optional, Sequence, Union
 
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import PixelLossBase, gather_class, per_class_tensor, prepare_inputs, valid_mean
+from .utils import PixelLossBase, gather_class, per_class_tensor, valid_mean
 
 
 @MODELS.register_module()
 class SoftmaxFocalLoss(PixelLossBase):
     """Softmax focal loss FL = -(1/N) sum_i alpha_{y_i} (1 - p_{i,y_i})^gamma log p_{i,y_i}.
 
-    Study 003 eq. 3 (multi-class extension of Lin et al.), study 004 Table I
+    The focal loss of Lin et al., *Focal Loss for Dense Object Detection* (ICCV
+    2017), extended to C classes as in Su, Anderson & Mihaylova, *A deep learning
+    method with cross dropout focal loss function for imbalanced semantic
+    segmentation* (SDF 2022; study 003), §III.B, eq. 3, with the parameters of
+    Swastika, *Comparative Analysis of Loss Functions for Semantic Segmentation:
+    An Empirical Study on Cityscapes Dataset* (study 004), Table I
     (alpha = 1, gamma = 2). p_{i,y_i} is the softmax probability of pixel i's
     ground-truth class; N is the number of valid pixels. gamma = 0 and alpha = 1
     give the mean cross-entropy exactly. mmseg's ``FocalLoss`` is the sigmoid
@@ -36,17 +45,12 @@ class SoftmaxFocalLoss(PixelLossBase):
         self.gamma = float(gamma)
         self.alpha = alpha
 
-    def forward(self,
-                cls_score: Tensor,
-                label: Tensor,
-                weight: Optional[Tensor] = None,
-                ignore_index: int = 255,
-                **kwargs) -> Tensor:
-        logits, safe_label, valid = prepare_inputs(cls_score, label, ignore_index)
+    def compute_loss(self, logits: Tensor, safe_label: Tensor, valid: Tensor,
+                     weight: Optional[Tensor], **kwargs) -> Tensor:
         log_pt = gather_class(F.log_softmax(logits, dim=1), safe_label)
         alpha = per_class_tensor(self.alpha, logits.shape[1], logits, 'SoftmaxFocalLoss.alpha')
         per_pixel = -alpha[safe_label] * log_pt
         if self.gamma != 0:
             # clamp: 1 - exp(log p) can be -eps when p rounds to 1.
             per_pixel = per_pixel * (1.0 - log_pt.exp()).clamp(min=0).pow(self.gamma)
-        return self.loss_weight * valid_mean(per_pixel, valid, weight)
+        return valid_mean(per_pixel, valid, weight)

@@ -15,12 +15,16 @@ from torch import Tensor
 
 
 class PixelLossBase(nn.Module):
-    """Common ``loss_weight`` / ``loss_name`` handling of seglab's losses.
+    """Common call, ``loss_weight`` and ``loss_name`` handling of seglab's losses.
+
+    :meth:`forward` takes mmseg's call, runs :func:`prepare_inputs` and returns
+    ``loss_weight`` times :meth:`compute_loss`, which each subclass implements
+    on the prepared (float32, ignore-masked) inputs.
 
     Args:
         loss_weight (float): Multiplier of the returned loss. Default: 1.0.
         loss_name (str): Name under which the loss is logged; mmseg only sums
-            entries whose name starts with ``loss_``.
+            entries whose name starts with ``loss_``. Default: 'loss_ce'.
     """
 
     def __init__(self, loss_weight: float = 1.0, loss_name: str = 'loss_ce') -> None:
@@ -35,6 +39,29 @@ class PixelLossBase(nn.Module):
     def loss_name(self) -> str:
         """Key of this loss in the dict returned by the decode head."""
         return self._loss_name
+
+    def forward(self,
+                cls_score: Tensor,
+                label: Tensor,
+                weight: Optional[Tensor] = None,
+                ignore_index: int = 255,
+                **kwargs) -> Tensor:
+        """``loss_weight * compute_loss(...)`` on the prepared inputs.
+
+        Args:
+            cls_score (Tensor): Logits (N, C, H, W), any float dtype.
+            label (Tensor): Labels (N, H, W) or (N, 1, H, W).
+            weight (Tensor, optional): Per-pixel weight (N, H, W). Default: None.
+            ignore_index (int): Label value to ignore. Default: 255.
+            **kwargs: Passed on to :meth:`compute_loss` (e.g. ``mc_probs``).
+        """
+        logits, safe_label, valid = prepare_inputs(cls_score, label, ignore_index)
+        return self.loss_weight * self.compute_loss(logits, safe_label, valid, weight, **kwargs)
+
+    def compute_loss(self, logits: Tensor, safe_label: Tensor, valid: Tensor,
+                     weight: Optional[Tensor], **kwargs) -> Tensor:
+        """The loss before ``loss_weight``, from :func:`prepare_inputs`' outputs."""
+        raise NotImplementedError(f'{type(self).__name__} must implement compute_loss')
 
 
 def prepare_inputs(cls_score: Tensor, label: Tensor,

@@ -95,7 +95,7 @@ def grid_configs(name):
 
 
 def main_seeds(args):
-    from seglab.evaluation.seed_runner import plan, run_grid
+    from seglab.analysis.seed_runner import plan, run_grid
     root = args.work_dir or 'work_dirs/ablation'
     try:
         jobs = plan(args.configs, args.seeds, root, args.cfg_options, args.variant)
@@ -156,7 +156,7 @@ def grid(configs, variants, work_root, common_options=''):
 
 
 def has_results(work_dir):
-    from seglab.evaluation.run_results import load_run
+    from seglab.analysis.run_results import load_run
     try:
         load_run(work_dir)
     except (FileNotFoundError, ValueError):

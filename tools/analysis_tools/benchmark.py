@@ -9,10 +9,11 @@ runner-like loop (``data_time`` vs the step). Writes Markdown (stdout and ``--ou
 (``--out X.json``, or both from ``--out X``). Examples::
 
     python tools/analysis_tools/benchmark.py \\
-        configs/benchmark/unet-s5-d16_fcn_mmseg_256x256.py \\
-        configs/benchmark/unet_plain-w64_256x256.py --mode train --batch 4 --iters 5
-    python tools/analysis_tools/benchmark.py configs/000_voc8-unet/unet_plain-w64_1xb4-30e_voc8-256x256.py \\
-        --mode data --cfg-options train_dataloader.dataset.data_root=../shared/data/VOCdevkit/VOC2012
+        configs/benchmark/unet-s5-d16_fcn_mmseg_8cls-256x256.py \\
+        configs/benchmark/unet_plain-w64_8cls-256x256.py --mode train --batch 4 --iters 5
+    python tools/analysis_tools/benchmark.py \\
+        configs/000_voc8-unet/unet_plain-w64_1xb4-30e_voc8-256x256.py --mode data \\
+        --cfg-options train_dataloader.dataset.data_root=../shared/data/VOCdevkit/VOC2012
 
 See docs/benchmarks.md.
 """
@@ -34,13 +35,12 @@ import seglab  # noqa: E402,F401  (before mmseg.models: compat layer, registries
 from mmengine.config import Config, DictAction
 from mmengine.optim import build_optim_wrapper
 
-from seglab.utils.benchmark import (Case, InferStep, PeakMemory, TrainStep,
-                                    amp_optim_wrapper_cfg, apply_channels_last, build_model,
-                                    build_train_loader, count_flops, device_sync,
-                                    fuse_conv_bn_for_inference, interleave, machine_info,
-                                    measure_loader, measure_peak, measure_loop,
-                                    model_num_classes, render_markdown, summarize_times,
-                                    synthetic_batch)
+from seglab.benchmark import (Case, InferStep, PeakMemory, TrainStep, amp_optim_wrapper_cfg,
+                              build_model, build_train_loader, count_flops, device_sync,
+                              fuse_conv_bn_for_inference, interleave, machine_info,
+                              measure_loader, measure_peak, measure_loop, model_num_classes,
+                              render_markdown, set_memory_format, summarize_times,
+                              synthetic_batch)
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter,
@@ -48,12 +48,20 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter,
     """The docstring as written, and every option's default in ``--help``."""
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be >= 1, got {value}')
+    return value
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                      formatter_class=HelpFormatter)
     parser.add_argument('configs', nargs='+', metavar='CONFIG',
                         help='config files; CONFIG@opt+opt adds per-config options (cl: '
-                        'channels-last, nchw: a seglab MemoryFormatEncoderDecoder in NCHW, '
+                        'channels-last via the segmentor\'s memory_format, nchw: a '
+                        'channels-last seglab model in NCHW, '
                         'amp: mixed precision as tools/train.py --amp (bf16 on CPU, fp16 on '
                         'CUDA), bf16/fp16: the same in that dtype, compile, fuse: conv+BN '
                         'folding for infer, fused-optim / loop-optim: the optimizer\'s fused '
@@ -90,7 +98,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--ratio', action='append', default=[], metavar='A/B',
                         help='report images/s of row A over row B (names or 0-based indices); '
                         'default: every row over the first')
-    parser.add_argument('--matmul-n', type=int, default=2048,
+    parser.add_argument('--matmul-n', type=_positive_int, default=2048,
                         help='size of the square GEMM that measures the peak')
     parser.add_argument('--workers', type=int, default=None,
                         help='--mode data: dataloader workers (default: the config\'s)')
@@ -138,23 +146,25 @@ def load_cfg(path: str, cfg_options) -> Config:
     return cfg
 
 
-def with_memory_format(cfg: Config, path: str, options) -> Config:
-    """``@nchw``: a ``MemoryFormatEncoderDecoder`` config (seglab's channels-last default)
-    run in mmseg's NCHW layout, to measure what the default buys."""
-    if 'nchw' not in options:
+def with_memory_format(cfg: Config, path: str, options, channels_last: bool = False) -> Config:
+    """``@cl`` (or ``--channels-last``) and ``@nchw`` set the segmentor's ``memory_format``
+    (``set_memory_format``; mmseg's ``EncoderDecoder`` runs channels-last as seglab's
+    ``MemoryFormatEncoderDecoder``). ``@nchw`` runs a channels-last default in mmseg's NCHW
+    layout, to measure what the default buys."""
+    wants_cl = channels_last or 'cl' in options
+    if 'nchw' in options and wants_cl:
+        raise SystemExit(f'{path}: @nchw and @cl (--channels-last) contradict each other')
+    if 'nchw' not in options and not wants_cl:
         return cfg
-    if cfg.model.get('type') != 'MemoryFormatEncoderDecoder':
-        raise SystemExit(f'{path}@nchw: the model is {cfg.model.get("type")!r}, which is NCHW '
-                         'already; @nchw applies to MemoryFormatEncoderDecoder models')
-    if 'cl' in options:
-        raise SystemExit(f'{path}: @nchw and @cl contradict each other')
-    cfg.model['memory_format'] = 'contiguous'
+    suffix = '@cl' if wants_cl else '@nchw'
+    try:
+        set_memory_format(cfg.model, wants_cl, where=path + suffix)
+    except (KeyError, ValueError) as exc:
+        raise SystemExit(exc.args[0]) from exc
     return cfg
 
 
 def prepare(model, args, options=frozenset()):
-    if args.channels_last or 'cl' in options:
-        apply_channels_last(model)
     if args.fuse_conv_bn or 'fuse' in options:
         model.eval()
         fuse_conv_bn_for_inference(model)
@@ -355,8 +365,8 @@ def main(argv=None) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     specs = [split_variant(spec) for spec in args.configs]
-    cfgs = [with_memory_format(load_cfg(path, args.cfg_options), path, options)
-            for path, options in specs]
+    cfgs = [with_memory_format(load_cfg(path, args.cfg_options), path, options,
+                               args.channels_last) for path, options in specs]
     variants = [options for _, options in specs]
     names = args.names or [
         osp.splitext(osp.basename(path))[0] + ('@' + '+'.join(sorted(opts)) if opts else '')

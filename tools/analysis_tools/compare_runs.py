@@ -29,11 +29,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from seglab.evaluation import arm_report  # noqa: E402
-from seglab.evaluation.arms import (arms_in_root, check_comparable, is_arm_folder,  # noqa: E402
+from seglab.analysis import arm_report  # noqa: E402
+from seglab.analysis.arms import (arms_in_root, check_comparable, is_arm_folder,  # noqa: E402
                                     load_arm, summarize)
-from seglab.evaluation.comparison import comparison_rows, to_csv, to_markdown  # noqa: E402
-from seglab.evaluation.run_results import load_run  # noqa: E402
+from seglab.analysis.comparison import comparison_rows, to_csv, to_markdown  # noqa: E402
+from seglab.analysis.convergence import convergence_table  # noqa: E402
+from seglab.analysis.run_results import load_run  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -56,6 +57,10 @@ def parse_args(argv=None):
                         help='which evaluation of each run: the final one (default) or the '
                              'one with the highest validation mIoU (optimistic: chosen on '
                              'the data it is scored on)')
+    parser.add_argument('--convergence', action='store_true',
+                        help='arms: add a table saying whether each arm\'s seed-mean '
+                             'validation mIoU moved by less than 1 point over the last fifth '
+                             'of training')
     parser.add_argument('--alpha', type=float, default=0.05,
                         help='significance level of the verdicts (default 0.05)')
     parser.add_argument('--latex', action='store_true',
@@ -112,6 +117,8 @@ def main_arms(args, work_dirs, names):
         summary['notes'] += dropped
     except ValueError as err:
         raise SystemExit(str(err)) from None
+    if args.convergence:
+        summary['convergence'] = convergence_table({a.name: a.path for a in arms})
     markdown = arm_report.to_markdown(summary)
     print(markdown)
     texts = {'md': markdown, 'csv': arm_report.to_csv(summary),

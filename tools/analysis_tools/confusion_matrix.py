@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
-from seglab.evaluation.predictions import (confusion_matrix, iter_samples,  # noqa: E402
+from seglab.analysis.predictions import (confusion_matrix, iter_samples,  # noqa: E402
                                            load_eval_dataset)
 
 

@@ -25,8 +25,9 @@ import matplotlib  # noqa: E402
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
-from seglab.evaluation.arms import arms_in_root, is_arm_folder  # noqa: E402
-from seglab.evaluation.curve_bands import BANDS, arm_run_dirs, band, run_series  # noqa: E402
+from seglab.analysis.arms import arms_in_root, is_arm_folder  # noqa: E402
+from seglab.analysis.curve_bands import BANDS, arm_run_dirs, band, run_series  # noqa: E402
+from seglab.evaluation.metric_files import SCALARS  # noqa: E402
 
 TITLES = {'mIoU': 'Validation mIoU (%)', 'loss': 'Training loss'}
 
@@ -112,8 +113,7 @@ def main(argv=None):
         raise SystemExit(str(err)) from None
     empty = [k for k, v in drawn.items() if not v]
     if len(empty) == len(drawn):
-        raise SystemExit(f'no curves: none of the runs logged {args.keys} in '
-                         'vis_data/scalars.json')
+        raise SystemExit(f'no curves: none of the runs logged {args.keys} in {SCALARS}')
     if empty:
         print(f'note: nothing logged for {empty}', file=sys.stderr)
     print('written ' + ', '.join(paths))

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
-from seglab.evaluation.predictions import (classes_shown, colorize, disagreement,  # noqa: E402
+from seglab.analysis.predictions import (classes_shown, colorize, disagreement,  # noqa: E402
                                            iter_samples, load_eval_dataset, pick_distinct)
 
 

@@ -20,17 +20,18 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from seglab.evaluation.arms import is_arm_folder, load_arm, metric_values  # noqa: E402
-from seglab.evaluation.run_results import per_image_scores  # noqa: E402
-from seglab.evaluation.seed_stats import paired_seed_test, verdict  # noqa: E402
-from seglab.evaluation.significance import pair_scores, paired_tests  # noqa: E402
+from seglab.analysis.arms import is_arm_folder, load_arm, metric_values  # noqa: E402
+from seglab.analysis.run_results import per_image_scores  # noqa: E402
+from seglab.analysis.seed_stats import paired_seed_test, verdict  # noqa: E402
+from seglab.analysis.significance import pair_scores, paired_tests  # noqa: E402
+from seglab.evaluation.metric_files import PER_IMAGE  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Paired Wilcoxon signed-rank and t-test (B - A) over per-image mIoU.')
-    parser.add_argument('run_a', metavar='RUN_A', help='work dir or per_image.jsonl')
-    parser.add_argument('run_b', metavar='RUN_B', help='work dir or per_image.jsonl')
+    parser.add_argument('run_a', metavar='RUN_A', help=f'work dir or {PER_IMAGE}')
+    parser.add_argument('run_b', metavar='RUN_B', help=f'work dir or {PER_IMAGE}')
     parser.add_argument('--json', default=None, metavar='FILE', help='also write the result')
     return parser.parse_args(argv)
 

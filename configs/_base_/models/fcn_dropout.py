@@ -3,8 +3,9 @@
 # FCN's drop7 (Long et al.) and of mmseg's cls_seg dropout: the layer whose masks the T = 5
 # Monte-Carlo passes of CDFL re-draw (study 003 §III.C). The study gives no ratio: 0.5, FCN's and
 # MC dropout's (Gal & Ghahramani) value, instead of mmseg's 0.1. No auxiliary head (the study's FCN
-# has one output; the loss comparison stays on it). Study 003 configs swap the head type for
-# MCDropoutFCNHead (same arguments).
+# has one output; the loss comparison stays on it). The head is seglab's MCDropoutFCNHead, mmseg's
+# FCNHead that also feeds the Monte-Carlo dropout samples to a loss that takes them (CDFL) and
+# is FCNHead for every other loss, so all study-003 arms run the same network.
 # ImageNet weights: open-mmlab://resnet50_v1c (downloaded on first use); offline:
 # --cfg-options model.backbone.init_cfg.checkpoint=/path/resnet50_v1c.pth
 norm_cfg = dict(type='BN', requires_grad=True)  # SyncBN for multi-GPU runs
@@ -37,7 +38,7 @@ model = dict(
         contract_dilation=True,
         init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet50_v1c')),
     decode_head=dict(
-        type='FCNHead',
+        type='MCDropoutFCNHead',
         in_channels=2048,
         in_index=3,
         channels=512,

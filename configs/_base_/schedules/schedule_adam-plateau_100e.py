@@ -1,12 +1,11 @@
 # Study 002 §5.2: Adam (lr 1e-3); ReduceLROnPlateau (factor 0.5, patience 2, min lr 1e-6);
-# early stopping with patience 20 (a ResumableEarlyStoppingHook in the study configs' custom_hooks,
-# since custom_hooks is owned by default_runtime.py and bases may not repeat a key).
-# The study (Keras) monitors val_loss. MMSeg's validation computes metrics only, so the study
-# configs add seglab's ValLossHook (custom_hooks), which puts the decode head's loss on the val
-# split into the metrics as 'val_loss', and override the monitor below with monitor='val_loss',
-# rule='less' (mmengine's scheduler skips a missing monitor silently: tests/
+# early stopping with patience 20 (schedule_adam-plateau-valloss_100e.py, with the monitor).
+# The study (Keras) monitors val_loss. MMSeg's validation computes metrics only, so the study's
+# schedule, schedule_adam-plateau-valloss_100e.py, adds seglab's ValLossHook, which puts the
+# decode head's loss on the val split into the metrics as 'val_loss', and sets monitor='val_loss',
+# rule='less' (mmengine's scheduler skips a missing monitor silently: tests/configs/
 # test_study_protocols.py checks that every config monitoring val_loss has the hook). This base
-# keeps mIoU (rule 'greater'), which needs no hook, for configs without ValLossHook.
+# keeps mIoU (rule 'greater'), which needs no hook.
 # threshold 1e-4 'abs' is Keras' default min_delta for ReduceLROnPlateau.
 # Patience: Keras reduces once `wait >= patience`, mmengine (like PyTorch) once
 # `num_bad_epochs > patience`, so the study's Keras patience 2 is mmengine's patience=1
@@ -14,7 +13,7 @@
 # The study states no epoch count (early stopping ends it): 100 epochs is our upper bound.
 # mmengine's ReduceOnPlateauLR only accepts `by_epoch=True`; it is stepped with the metrics
 # after every validation (checked in an epoch loop and in an iteration loop, see
-# tests/test_configs_build.py), so one validation per epoch = the study's per-epoch check.
+# tests/configs/test_configs_build.py), so one validation per epoch = the study's per-epoch check.
 optimizer = dict(type='Adam', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.0)
 # FusedOptimWrapperConstructor: torch's fused kernel for the update where it has one
 # (docs/benchmarks.md); otherwise mmengine's DefaultOptimWrapperConstructor.
@@ -27,3 +26,13 @@ param_scheduler = [
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='QuietLoggerHook', interval=10, log_metric_by_epoch=True),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=1,
+                    save_last=True, save_best='mIoU', rule='greater'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))
+log_processor = dict(type='SummaryLogProcessor', by_epoch=True)

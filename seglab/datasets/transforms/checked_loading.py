@@ -104,6 +104,7 @@ class CheckedLoadImageFromFile(LoadImageFromFile):
 
     Args:
         skip_corrupt (bool): Skip such files with a warning instead of raising.
+            Default: False.
         **kwargs: As :class:`mmcv.transforms.LoadImageFromFile`.
     """
 
@@ -151,6 +152,7 @@ class CheckedLoadAnnotations(LoadAnnotations):
             ``num_classes`` in their samples. Default: None (no range check for those).
         ignore_index (int): The label value that is ignored. Default: 255.
         skip_corrupt (bool): Skip such files with a warning instead of raising (training).
+            Default: False.
         **kwargs: As :class:`mmseg.datasets.transforms.LoadAnnotations`.
     """
 

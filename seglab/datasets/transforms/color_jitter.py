@@ -26,9 +26,9 @@ class SegColorJitter(BaseTransform):
     hence this transform. Label maps are untouched.
 
     Args:
-        brightness (float): x of the brightness factor range.
-        contrast (float): x of the contrast factor range.
-        saturation (float): x of the saturation factor range.
+        brightness (float): x of the brightness factor range. Default: 0.15.
+        contrast (float): x of the contrast factor range. Default: 0.15.
+        saturation (float): x of the saturation factor range. Default: 0.1.
     """
 
     def __init__(self, brightness: float = 0.15, contrast: float = 0.15,

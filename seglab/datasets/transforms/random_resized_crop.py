@@ -24,8 +24,9 @@ class SegRandomResizedCrop(BaseTransform):
     Args:
         size (tuple[int, int]): Output (h, w).
         scale (tuple[float, float]): Range of the crop area as a fraction of the image.
-            Study 000: (0.8, 1.0).
+            Study 000: (0.8, 1.0). Default: (0.08, 1.0).
         ratio (tuple[float, float]): Range of the crop aspect ratio w/h. Study 000: (0.9, 1.1).
+            Default: (3 / 4, 4 / 3).
     """
 
     def __init__(self,

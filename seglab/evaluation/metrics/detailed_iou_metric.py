@@ -20,7 +20,6 @@ import json
 import math
 import os
 import os.path as osp
-import warnings
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
@@ -33,9 +32,10 @@ from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
 from ..boundary import boundary_intersect_and_union
-
-CLASS_METRICS = ('IoU', 'Acc', 'Dice', 'Precision', 'Recall')
-AREA_KEYS = ('intersect', 'union', 'pred', 'label')
+from ..metric_files import (AREA_KEYS, BOUNDARY_METRIC, CLASS_METRICS, DETAILED_METRICS,
+                            DETAILED_METRICS_CSV, DETAILED_METRICS_HISTORY, PER_IMAGE,
+                            area_column)
+from .metrics_dir import MetricsDirMixin
 
 
 def _nan_mean(values: np.ndarray) -> float:
@@ -59,15 +59,6 @@ def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def default_metrics_dir() -> Optional[str]:
-    """``<work_dir>/<timestamp>/`` of the running mmengine Runner (its log file's folder)."""
-    try:
-        log_file = MMLogger.get_current_instance().log_file
-    except Exception:  # no logger yet
-        log_file = None
-    return osp.dirname(osp.abspath(log_file)) if log_file else None
-
-
 def image_set_fingerprint(paths: Sequence[str]) -> str:
     """Short SHA-1 of the evaluated images' paths relative to their common folder, so two
     mounts of the same split agree and two different splits (val vs test) do not."""
@@ -81,14 +72,15 @@ def image_set_fingerprint(paths: Sequence[str]) -> str:
 
 
 @METRICS.register_module()
-class DetailedIoUMetric(IoUMetric):
+class DetailedIoUMetric(MetricsDirMixin, IoUMetric):
     """IoU metric with per-class files, boundary IoU, batch-averaged mIoU and per-image scores.
 
     Returned keys (percent, 2 decimals like mmseg): ``aAcc``, ``mIoU``, ``mAcc``, ``mDice``,
     ``mPrecision``, ``mRecall``, ``mBIoU`` (if ``boundary_iou``), ``mIoU_batch_avg`` (if
     ``batch_averaged``) and ``<Metric>.<class>`` for each metric in ``class_metrics``.
 
-    Files written by the main process into ``metrics_dir`` after every evaluation:
+    Files written by the main process into ``metrics_dir`` after every evaluation (their
+    names and layout are defined in :mod:`seglab.evaluation.metric_files`):
 
     * ``detailed_metrics.json``: ``{"step", "epoch", "stage", "num_images", "summary": {...},
       "per_class": {class: {IoU, Acc, Dice, Precision, Recall, BIoU, areas...}}}`` (latest);
@@ -109,8 +101,9 @@ class DetailedIoUMetric(IoUMetric):
             keys (all are saved to the files regardless). Default all five of
             ``IoU, Acc, Dice, Precision, Recall``.
         metrics_dir (str, optional): Where the files go. Default: the Runner's log dir
-            ``<work_dir>/<timestamp>/`` (found through mmengine's current ``MMLogger``); if
-            there is none, no file is written and a warning says so.
+            ``<work_dir>/<timestamp>/``, handed over by ``SafeResumeRunner`` (or found
+            through mmengine's current ``MMLogger`` under another Runner); if there is
+            none, no file is written and a warning says so (see ``MetricsDirMixin``).
         output_dir (str, optional): As in ``IoUMetric``: where prediction PNGs are saved
             (``tools/test.py --out DIR`` sets it). Not the metric files' folder.
         **kwargs: The other ``IoUMetric`` arguments (``nan_to_num``, ``beta``,
@@ -132,10 +125,10 @@ class DetailedIoUMetric(IoUMetric):
         super().__init__(ignore_index=ignore_index,
                          iou_metrics=['mIoU', 'mDice', 'mFscore'],
                          output_dir=output_dir, **kwargs)
-        unknown = set(class_metrics) - set(CLASS_METRICS) - {'BIoU'}
+        unknown = set(class_metrics) - set(CLASS_METRICS) - {BOUNDARY_METRIC}
         if unknown:
             raise ValueError(f'DetailedIoUMetric: class_metrics {sorted(unknown)} unknown; '
-                             f'choose from {list(CLASS_METRICS) + ["BIoU"]}')
+                             f'choose from {list(CLASS_METRICS) + [BOUNDARY_METRIC]}')
         if boundary_dilation_ratio <= 0:
             raise ValueError('DetailedIoUMetric: boundary_dilation_ratio must be > 0, got '
                              f'{boundary_dilation_ratio}')
@@ -195,8 +188,8 @@ class DetailedIoUMetric(IoUMetric):
         if self.boundary_iou:
             b_int = sum(r['b_intersect'] for r in results)
             b_union = sum(r['b_union'] for r in results)
-            per_class['BIoU'] = _safe_ratio(b_int, b_union)
-            summary['mBIoU'] = _nan_mean(per_class['BIoU'])
+            per_class[BOUNDARY_METRIC] = _safe_ratio(b_int, b_union)
+            summary['m' + BOUNDARY_METRIC] = _nan_mean(per_class[BOUNDARY_METRIC])
         if self.batch_averaged:
             summary['mIoU_batch_avg'] = self.batch_averaged_miou(results)
 
@@ -228,14 +221,6 @@ class DetailedIoUMetric(IoUMetric):
         values = [v for v in values if not math.isnan(v)]
         return float(np.mean(values)) if values else float('nan')
 
-    def resolve_metrics_dir(self) -> Optional[str]:
-        out = self.metrics_dir or default_metrics_dir()
-        if out is None:
-            warnings.warn('DetailedIoUMetric: no metrics_dir given and no Runner log dir '
-                          'found; per-class metric files are not written. Set '
-                          'metrics_dir=... in the evaluator config to save them.')
-        return out
-
     def save_results(self, summary: Dict[str, float], per_class: Dict[str, np.ndarray],
                      totals: Dict[str, torch.Tensor], results: List[dict],
                      class_names: List[str]) -> None:
@@ -265,21 +250,21 @@ class DetailedIoUMetric(IoUMetric):
         for idx, cls in enumerate(class_names):
             row = OrderedDict((name, _json_number(values[idx] * 100, 2))
                               for name, values in per_class.items())
-            row.update((f'area_{key}', int(totals[key][idx])) for key in AREA_KEYS)
+            row.update((area_column(key), int(totals[key][idx])) for key in AREA_KEYS)
             record['per_class'][cls] = row
-        with open(osp.join(out_dir, 'detailed_metrics.json'), 'w') as f:
+        with open(osp.join(out_dir, DETAILED_METRICS), 'w') as f:
             json.dump(record, f, indent=2)
-        with open(osp.join(out_dir, 'detailed_metrics_history.jsonl'), 'a') as f:
+        with open(osp.join(out_dir, DETAILED_METRICS_HISTORY), 'a') as f:
             f.write(json.dumps(record) + '\n')
-        with open(osp.join(out_dir, 'detailed_metrics.csv'), 'w', newline='') as f:
+        with open(osp.join(out_dir, DETAILED_METRICS_CSV), 'w', newline='') as f:
             writer = csv.writer(f)
-            columns = list(per_class) + [f'area_{key}' for key in AREA_KEYS]
+            columns = list(per_class) + [area_column(key) for key in AREA_KEYS]
             writer.writerow(['Class'] + columns)
             for cls in class_names:
                 row = record['per_class'][cls]
                 writer.writerow([cls] + ['' if row[c] is None else row[c] for c in columns])
         if self.per_image:
-            with open(osp.join(out_dir, 'per_image.jsonl'), 'w') as f:
+            with open(osp.join(out_dir, PER_IMAGE), 'w') as f:
                 for r in results:
                     iou = _safe_ratio(r['intersect'], r['union'])
                     f.write(json.dumps(OrderedDict(

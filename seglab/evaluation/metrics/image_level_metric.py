@@ -9,7 +9,8 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmseg.registry import METRICS
 
-from .detailed_iou_metric import default_metrics_dir
+from ..metric_files import IMAGE_METRICS
+from .metrics_dir import MetricsDirMixin
 
 
 def average_precision(scores: np.ndarray, positives: np.ndarray) -> float:
@@ -33,7 +34,7 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @METRICS.register_module()
-class ImageLevelMetric(BaseMetric):
+class ImageLevelMetric(MetricsDirMixin, BaseMetric):
     """Scores of the image-level heads of ``MultiTaskEncoderDecoder``.
 
     Listed next to the segmentation metric (``val_evaluator = [dict(type='DetailedIoUMetric'),
@@ -50,21 +51,22 @@ class ImageLevelMetric(BaseMetric):
       normalised boxes give the pixel IoU).
 
     Also writes ``image_metrics.json`` (the numbers, per-class accuracy, image counts) into
-    ``out_dir``, the folder of ``detailed_metrics.json``.
+    ``metrics_dir``, the folder of ``detailed_metrics.json``.
 
     Args:
         class_names (Sequence[str], optional): Label names for the JSON. Default: the label
             indices (the dataset's classes name the mask's classes, not necessarily these).
-        out_dir (str, optional): Default: the run's ``<work_dir>/<timestamp>/``.
+        metrics_dir (str, optional): Where the file goes. Default: the run's
+            ``<work_dir>/<timestamp>/``, as for ``DetailedIoUMetric`` (``MetricsDirMixin``).
         collect_device, prefix: As ``BaseMetric``.
     """
 
     def __init__(self, class_names: Optional[Sequence[str]] = None,
-                 out_dir: Optional[str] = None, collect_device: str = 'cpu',
+                 metrics_dir: Optional[str] = None, collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.class_names = class_names
-        self.out_dir = out_dir
+        self.metrics_dir = metrics_dir
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
@@ -115,9 +117,9 @@ class ImageLevelMetric(BaseMetric):
         return str(names[index]) if names and index < len(names) else str(index)
 
     def _write(self, metrics: dict, details: dict) -> None:
-        out_dir = self.out_dir or default_metrics_dir()
+        out_dir = self.resolve_metrics_dir()
         if not out_dir:
             return
         os.makedirs(out_dir, exist_ok=True)
-        with open(osp.join(out_dir, 'image_metrics.json'), 'w') as f:
+        with open(osp.join(out_dir, IMAGE_METRICS), 'w') as f:
             json.dump(dict(summary=metrics, **details), f, indent=2)

@@ -40,17 +40,17 @@ class SegNetEncoder(NormEvalMixin, BaseModule):
 
     Args:
         arch (str | dict): ``'basic'``, ``'vgg16_bn'`` or a custom dict (see above).
-            Defaults to ``'vgg16_bn'``.
-        num_stages (int, optional): number of stages to keep (from the first). Defaults to
-            all stages of ``arch``.
-        in_channels (int): input image channels. Defaults to 3.
-        ceil_mode (bool): ``ceil_mode`` of the max-pools. Defaults to True.
-        conv_cfg (dict, optional): conv layer config. Defaults to None (``nn.Conv2d``).
-        norm_cfg (dict): norm layer config. Defaults to ``dict(type='BN')``.
-        act_cfg (dict, optional): activation config. Defaults to ``dict(type='ReLU')``.
-        norm_eval (bool): keep BN layers in eval mode while training. Defaults to False.
-        init_cfg (dict | list[dict], optional): initialisation config. Defaults to None:
-            ``ConvModule``'s He (Kaiming) initialisation, as SegNet (§4.1).
+            Default: 'vgg16_bn'.
+        num_stages (int, optional): number of stages to keep (from the first); None keeps
+            all stages of ``arch``. Default: None.
+        in_channels (int): input image channels. Default: 3.
+        ceil_mode (bool): ``ceil_mode`` of the max-pools. Default: True.
+        conv_cfg (dict, optional): conv layer config; None is ``nn.Conv2d``. Default: None.
+        norm_cfg (dict): norm layer config. Default: dict(type='BN').
+        act_cfg (dict, optional): activation config. Default: dict(type='ReLU').
+        norm_eval (bool): keep BN layers in eval mode while training. Default: False.
+        init_cfg (dict | list[dict], optional): initialisation config; None keeps
+            ``ConvModule``'s He (Kaiming) initialisation, as SegNet (§4.1). Default: None.
     """
 
     arch_settings: Dict[str, dict] = {

@@ -17,8 +17,8 @@ class LightUpsampleHead(BaseDecodeHead):
     "up sample 2x2 and convolutional 3x3 with same padding and ReLU" with 256, 128, 64 and 32
     filters bring the map to 1/2, and a final upsampling layer precedes the 1x1 softmax conv.
     No skip connections. The study's Keras ``UpSampling2D`` defaults to nearest-neighbour;
-    ``upsample_mode`` keeps that choice open (default ``'nearest'``). The study has no batch
-    norm in the decoder (``norm_cfg=None``, the convs then have a bias). As for every mmseg
+    ``upsample_mode`` keeps that choice open. The study has no batch norm in the decoder
+    (``norm_cfg=None``, the convs then have a bias). As for every mmseg
     head, the final upsample is applied to the logits (the 1x1 conv commutes with it) and
     ``BaseDecodeHead`` resizes them to the label/input size, which also absorbs any size
     mismatch from odd input sizes.
@@ -30,6 +30,7 @@ class LightUpsampleHead(BaseDecodeHead):
         block_channels (Sequence[int]): Filters of the upsampling blocks.
             Default: (256, 128, 64, 32).
         upsample_mode (str): ``'nearest'`` (Keras' default) or ``'bilinear'``.
+            Default: 'nearest'.
         final_upsample (bool): Upsample x2 once more after the last block (the study). The
             logits then come out at 1/1 for a stride-32 encoder. Default: True.
         **kwargs: ``BaseDecodeHead`` arguments (``num_classes``, ``in_index``, ...).

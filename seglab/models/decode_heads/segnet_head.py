@@ -36,14 +36,14 @@ class SegNetHead(BaseDecodeHead):
         channels (int): channels of the level-0 output (the classifier's input).
         num_convs (Sequence[int]): convs per decoder level, shallow to deep (one per encoder
             stage). A level with 0 convs needs equal channels on both sides.
-        kernel_size (int): kernel of the decoder convs. Defaults to 3.
-        seg_kernel_size (int): kernel of the classifier ``conv_seg``. Defaults to 1.
-        dropout_ratio (float): dropout before the classifier. Defaults to 0 (SegNet has none;
-            Bayesian SegNet would set it).
+        kernel_size (int): kernel of the decoder convs. Default: 3.
+        seg_kernel_size (int): kernel of the classifier ``conv_seg``. Default: 1.
+        dropout_ratio (float): dropout before the classifier (SegNet has none; Bayesian
+            SegNet would set it). Default: 0.0.
         **kwargs: the rest of :class:`mmseg.models.decode_heads.BaseDecodeHead`'s arguments
             (``num_classes``, ``norm_cfg``, ``act_cfg``, ``loss_decode``, ...).
-            ``input_transform`` is always ``'multiple_select'`` and ``in_index`` defaults to
-            every stage.
+            ``input_transform`` is always ``'multiple_select'``; ``in_index`` (Default:
+            every stage).
     """
 
     def __init__(self,

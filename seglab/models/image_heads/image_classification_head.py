@@ -26,9 +26,9 @@ class ImageClassificationHead(nn.Module):
         in_channels (int): Width of the pooled vector.
         num_classes (int): Number of labels.
         multi_label (bool): Sigmoid per class instead of one softmax. Default: False.
-        loss (dict, optional): The loss; default mmseg's ``CrossEntropyLoss`` (with
+        loss (dict, optional): The loss; None is mmseg's ``CrossEntropyLoss`` (with
             ``use_sigmoid=True`` when ``multi_label``), ``loss_weight=1.0``, logged as
-            ``<head name>.loss_ce``.
+            ``<head name>.loss_ce``. Default: None.
     """
 
     def __init__(self,

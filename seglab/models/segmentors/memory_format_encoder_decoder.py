@@ -23,7 +23,8 @@ class MemoryFormatEncoderDecoder(EncoderDecoder):
     U-Nets on CPU; on GPUs with AMP, NHWC is what tensor-core convolutions want.
 
     The computation is the same; only the summation order inside the kernels changes, so
-    losses and gradients agree with the NCHW model to float rounding (tests/test_memory_format.py).
+    losses and gradients agree with the NCHW model to float rounding
+    (tests/models/test_memory_format.py).
     The state dict holds the same tensors, so checkpoints load into mmseg's plain
     ``EncoderDecoder`` and back. Weights are put in the layout at construction, before mmengine
     wraps the model in DDP, and again after ``init_weights`` (pretrained checkpoints are copied

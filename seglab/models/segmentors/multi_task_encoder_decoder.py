@@ -38,6 +38,7 @@ class MultiTaskEncoderDecoder(MemoryFormatEncoderDecoder):
             last backbone output (``GlobalPoolFCNeck`` with no FC block, ``in_channels``
             must then be the backbone's). Default: None.
         decode_head (dict, optional): As ``EncoderDecoder``; None = no mask branch.
+            Default: None.
         *args, **kwargs: ``MemoryFormatEncoderDecoder`` arguments.
     """
 
