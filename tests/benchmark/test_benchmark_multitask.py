@@ -46,3 +46,21 @@ def test_matmul_size_must_be_positive(capsys):
     with pytest.raises(SystemExit):
         tool.parse_args(['x.py', '--matmul-n', '0'])
     assert 'must be >= 1, got 0' in capsys.readouterr().err
+
+
+def test_a_config_pinning_amp_runs_in_its_dtype_unless_fp32_is_asked():
+    from helpers import load_tool
+    tool = load_tool('tools/analysis_tools/benchmark.py', 'seglab_benchmark_tool_amp')
+    pinned = Config.fromfile(osp.join(
+        REPO, 'configs/000_voc8-unet/unet_plain-w16_1xb4-10e_voc8-256x256_cpu-reduced.py'))
+    assert pinned.optim_wrapper.type == 'CPUAwareAmpOptimWrapper'
+    args = tool.parse_args([MULTITASK])
+    assert tool.amp_of(args, set(), pinned) == 'bf16'  # the row is labelled as it trains
+    assert tool.amp_of(args, {'fp32'}, pinned) is None
+    plain = tool.optim_cfg(pinned, {'fp32'})
+    assert plain['type'] == 'OptimWrapper' and 'dtype' not in plain
+    assert pinned.optim_wrapper.type == 'CPUAwareAmpOptimWrapper'  # the config is untouched
+    fp16 = Config(dict(optim_wrapper=dict(type='AmpOptimWrapper', dtype='float16')))
+    assert tool.amp_of(args, set(), fp16) == 'fp16'
+    with pytest.raises(SystemExit, match='@bf16 and @fp32 contradict'):
+        tool.amp_of(args, {'bf16', 'fp32'}, pinned)

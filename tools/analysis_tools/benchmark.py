@@ -121,8 +121,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-VARIANTS = ('cl', 'nchw', 'amp', 'bf16', 'fp16', 'compile', 'fuse', 'fused-optim',
+VARIANTS = ('cl', 'nchw', 'amp', 'bf16', 'fp16', 'fp32', 'compile', 'fuse', 'fused-optim',
             'loop-optim')
+AMP_WRAPPERS = ('CPUAwareAmpOptimWrapper', 'AmpOptimWrapper')
 
 
 def split_variant(spec: str):
@@ -180,8 +181,13 @@ def prepare(model, args, options=frozenset()):
 def optim_cfg(cfg: Config, options) -> dict:
     """The config's ``optim_wrapper``; with ``fused-optim`` its optimizer's single fused
     kernel (Adam/AdamW/SGD, CPU and CUDA) instead of per-parameter loops, with ``loop-optim``
-    the per-parameter loop (what seglab's FusedOptimWrapperConstructor replaces)."""
+    the per-parameter loop (what seglab's FusedOptimWrapperConstructor replaces); with
+    ``fp32`` a plain ``OptimWrapper`` (no autocast) whatever the config trains with."""
     wrapper = copy.deepcopy(cfg.optim_wrapper)
+    if 'fp32' in options:  # the same run without the config's own mixed precision
+        wrapper['type'] = 'OptimWrapper'
+        for key in ('dtype', 'loss_scale'):
+            wrapper.pop(key, None)
     if 'fused-optim' in options and 'loop-optim' in options:
         raise SystemExit('@fused-optim and @loop-optim contradict each other')
     if 'fused-optim' in options:
@@ -213,16 +219,29 @@ def profile_step(step, path: str, rows: int = 25) -> None:
         f.write(table)
 
 
-def amp_of(args, options):
-    """The row's mixed precision: ``'bf16'``, ``'fp16'`` or None (fp32)."""
-    chosen = [dtype for dtype in ('bf16', 'fp16') if dtype in options]
+def amp_of(args, options, cfg=None):
+    """The row's mixed precision: ``'bf16'``, ``'fp16'`` or None (fp32). A config that trains
+    with an AMP optim wrapper itself runs in its dtype unless ``@fp32`` asks for fp32."""
+    chosen = [dtype for dtype in ('bf16', 'fp16', 'fp32') if dtype in options]
+    if 'amp' in options:
+        chosen.append('amp')
     if len(chosen) > 1:
-        raise SystemExit('@bf16 and @fp16 contradict each other')
+        raise SystemExit(f'@{" and @".join(chosen)} contradict each other')
+    if chosen == ['fp32']:
+        return None
+    if chosen == ['amp']:  # tools/train.py --amp's dtype on this device
+        return 'fp16' if str(args.device).startswith('cuda') else 'bf16'
     if chosen:
         return chosen[0]
-    if 'amp' in options:  # tools/train.py --amp's dtype on this device
+    if args.amp:
+        return args.amp
+    wrapper = cfg.get('optim_wrapper', {}) if cfg is not None else {}
+    if wrapper.get('type') in AMP_WRAPPERS:
+        dtype = wrapper.get('dtype')
+        if dtype is not None:
+            return {'bfloat16': 'bf16', 'float16': 'fp16'}[str(dtype).replace('torch.', '')]
         return 'fp16' if str(args.device).startswith('cuda') else 'bf16'
-    return args.amp
+    return None
 
 
 PEAK_DTYPES = {None: torch.float32, 'bf16': torch.bfloat16, 'fp16': torch.float16}
@@ -235,7 +254,7 @@ def run_models(args, cfgs, names, variants) -> dict:
     for cfg, name, options in zip(cfgs, names, variants):
         if 'fuse' in options and args.mode != 'infer':
             raise SystemExit(f'{name}: @fuse folds BN statistics: only with --mode infer')
-        amp = amp_of(args, options)
+        amp = amp_of(args, options, cfg)
         model = build_model(cfg, device, args.num_classes, tuple(args.shape),
                             args.size_divisor)
         num_classes = model_num_classes(model)
@@ -257,7 +276,7 @@ def run_models(args, cfgs, names, variants) -> dict:
               file=sys.stderr)
 
     # The fp32 peak always; the bf16/fp16 peak where a row runs in it, sampled alike.
-    precisions = [None] + sorted({amp_of(args, v) for v in variants} - {None})
+    precisions = [None] + sorted({amp_of(args, v, c) for c, v in zip(cfgs, variants)} - {None})
     peaks = {amp: [] for amp in precisions}
 
     def sample_peak(_round):
