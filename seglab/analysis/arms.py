@@ -24,7 +24,9 @@ from .seed_stats import ALPHA, compare_to_baseline, describe
 from .significance import pair_scores, paired_tests
 
 SEED_DIR = re.compile(r'^seed(\d+)$')
-ARM_METRICS = ('aAcc', 'mIoU', 'mAcc', 'mDice', 'mBIoU')
+# The image-level metrics of multi-task models (final evaluation) join when a run has them.
+ARM_METRICS = ('aAcc', 'mIoU', 'mAcc', 'mDice', 'mBIoU', 'label_acc', 'presence_mAP',
+               'box_MAE', 'box_mIoU')
 NO_SEED = '-'
 
 

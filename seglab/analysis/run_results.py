@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from seglab.evaluation.metric_files import (DETAILED_METRICS, DETAILED_METRICS_HISTORY,
-                                            PER_IMAGE, SCALARS, read_jsonl, record_iter)
+                                            IMAGE_METRICS, PER_IMAGE, SCALARS, read_jsonl,
+                                            record_iter)
 
 TIMESTAMP = re.compile(r'^\d{8}_\d{6}$')
 SUMMARY_KEYS = ('aAcc', 'mIoU', 'mAcc', 'mDice', 'mPrecision', 'mRecall', 'mBIoU',
@@ -155,6 +156,13 @@ def load_run(work_dir: str, name: Optional[str] = None, select: str = 'final') -
         raise FileNotFoundError(f'{work_dir}: no evaluation found (no {DETAILED_METRICS}, '
                                 f'no val line with mIoU in {SCALARS}); did the run '
                                 'reach a validation?')
+    if select == 'final':
+        # ImageLevelMetric (multi-task models) keeps the latest evaluation only: the final one
+        image = _latest(work_dir, IMAGE_METRICS)
+        if image is not None:
+            with open(image) as f:
+                run.summary.update({k: _num(v) for k, v in
+                                    json.load(f).get('summary', {}).items()})
     run.per_image_file = _latest(work_dir, PER_IMAGE)
     run.benchmark = read_benchmark(work_dir)
     return run

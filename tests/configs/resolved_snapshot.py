@@ -1,6 +1,6 @@
 """Resolve every shipped config to a plain, path-independent dict.
 
-``python tests/configs/resolved_snapshot.py`` rewrites ``tests/data/resolved_configs.json``:
+``python tests/configs/resolved_snapshot.py`` rewrites ``tests/configs/resolved_configs.json``:
 run it only when a config change is intended, and say in the commit what changed and why.
 """
 import glob
@@ -9,7 +9,7 @@ import os.path as osp
 import sys
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SNAPSHOT = osp.join(REPO, 'tests', 'data', 'resolved_configs.json')
+SNAPSHOT = osp.join(REPO, 'tests', 'configs', 'resolved_configs.json')
 
 
 def _portable(value):

@@ -1,4 +1,4 @@
-"""Every shipped config resolves to the dict recorded in ``tests/data/resolved_configs.json``.
+"""Every shipped config resolves to the dict recorded in ``tests/configs/resolved_configs.json``.
 
 The configs are thin diffs of their siblings; restructuring them (moving a block into a base
 file, inheriting a sibling instead of a base) must not change what any experiment runs. A
