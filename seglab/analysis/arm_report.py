@@ -64,6 +64,8 @@ def to_markdown(summary: Dict) -> str:
         image = pair.get('image_level_pooled_over_seeds')
         for k in keys:
             t = pair['metrics'][k]
+            if not t['n_pairs']:  # a metric the baseline (or this arm) has not: no test
+                continue
             image_cell = ''
             if k == 'mIoU':
                 image_cell = (f"p = {_p(image['wilcoxon_p'])} (n = {image['n_images']})"

@@ -83,7 +83,12 @@ class NonFiniteLossHook(Hook):
             skip = isinstance(runner.optim_wrapper, AmpOptimWrapper)
         model = self._model(runner)
         self._running_stats = RunningStatsSnapshot(model)
-        resumed = runner.message_hub.get_info('last_ckpt')  # set only by a resume
+        # 'last_ckpt' names the resumed file only when this runner resumed: mmengine keys
+        # MessageHubs by experiment name, a timestamp to the second, so a runner built in the
+        # same second as an earlier one (tests, notebooks) sees the earlier run's value.
+        resumed = (runner.message_hub.get_info('last_ckpt')
+                   if getattr(runner, '_resume', False) and getattr(runner, '_has_loaded', False)
+                   else None)
         if resumed and not scan_non_finite(model.state_dict())[0]:
             self._remember_finite(resumed)
         if getattr(model.parse_losses, '_seglab_non_finite', False):

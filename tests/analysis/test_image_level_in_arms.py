@@ -34,3 +34,18 @@ def test_image_metrics_join_the_multitask_arm_only(tmp_path):
     # the best-epoch selection has no image-level metrics of that epoch: none are reported
     best = load_arm(str(tmp_path / 'multi'), select='best')
     assert 'box_MAE' not in next(iter(best.runs.values())).summary
+
+
+def test_metrics_without_a_pair_get_no_verdict_row(tmp_path):
+    from seglab.analysis.arm_report import to_markdown
+    for seed in (0, 1):
+        _run(tmp_path / 'mask' / f'seed{seed}', 38.0 + seed)
+        _run(tmp_path / 'multi' / f'seed{seed}', 40.0 + 2 * seed,
+             {'presence_mAP': 70.0, 'box_MAE': 0.2, 'box_mIoU': 25.0})
+    text = to_markdown(summarize([load_arm(str(tmp_path / 'mask')),
+                                  load_arm(str(tmp_path / 'multi'))], baseline='mask'))
+    table2 = text.split('Table 2.')[1].split('Table 3.')[0] if 'Table 3.' in text else \
+        text.split('Table 2.')[1]
+    assert '| multi | mIoU | 2 |' in table2
+    assert 'box_MAE' not in table2 and 'presence_mAP' not in table2
+    assert 'box_MAE' in text.split('Table 2.')[0]  # Table 1 keeps them

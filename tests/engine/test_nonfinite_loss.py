@@ -1,6 +1,7 @@
 """NonFiniteLossHook: NaN/Inf loss terms stop training (fp32) or skip steps (AMP-style);
 non-finite weights are never saved, and a skipped step leaves no trace in BatchNorm."""
 import glob
+import itertools
 import os.path as osp
 
 import pytest
@@ -71,9 +72,14 @@ class PoisonBufferHookForTest(Hook):
             buffer.fill_(float('inf'))
 
 
+_RUN_IDS = itertools.count()
+
+
 def build_runner(voc_root, work_dir, bad_calls, value=float('nan'), lr=None, max_iters=4,
-                 extra_hooks=(), resume=False, **hook_args):
+                 extra_hooks=(), resume=False, experiment_name=None, **hook_args):
     cfg = Config.fromfile(SMOKE_CONFIG)
+    # mmengine names experiments by the second: runners built within one share a MessageHub
+    cfg.experiment_name = experiment_name or f'nonfinite_{next(_RUN_IDS)}'
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = voc_root
     cfg.work_dir = str(work_dir)
@@ -200,6 +206,33 @@ def test_resumed_checkpoint_counts_as_checked(synthetic_voc_root, tmp_path):
 
 def test_no_finite_checkpoint_yet_is_said(synthetic_voc_root, tmp_path):
     runner = build_runner(synthetic_voc_root, tmp_path, bad_calls=[1])
+    with pytest.raises(NonFiniteLossError,
+                       match='this run has not saved a checkpoint with finite weights yet'):
+        runner.train()
+
+
+def test_an_earlier_runs_message_hub_is_not_a_resume(synthetic_voc_root, tmp_path,
+                                                    monkeypatch):
+    """Two runners with one experiment name built in the same second share mmengine's
+    MessageHub (``<name>_<timestamp>``); the second, not resumed, must not claim the first
+    one's checkpoint."""
+    import time
+
+    import mmengine.runner.runner as runner_module
+
+    class SameSecond:  # mmengine's clock for the runners' timestamps only
+        def __getattr__(self, name):
+            return getattr(time, name)
+
+        @staticmethod
+        def time():
+            return 1.7e9
+
+    monkeypatch.setattr(runner_module, 'time', SameSecond())
+    build_runner(synthetic_voc_root, tmp_path / 'first', bad_calls=[], max_iters=2,
+                 experiment_name='same_second').train()
+    runner = build_runner(synthetic_voc_root, tmp_path / 'second', bad_calls=[1],
+                          experiment_name='same_second')
     with pytest.raises(NonFiniteLossError,
                        match='this run has not saved a checkpoint with finite weights yet'):
         runner.train()
