@@ -5,10 +5,7 @@
 _base_ = ['./unet_m-v2-scratch_1xb4-30e_voc8-256x256.py']
 train_cfg = dict(max_epochs=10)
 
-# How the recorded runs of this protocol train (pinned here, not left to defaults):
-# bf16 autocast on CPU (fp16 with a loss scaler on a GPU), losses and metrics in fp32;
-# accuracy parity with fp32 over 3 seeds: docs/benchmarks.md.
-# channels-last memory (model.memory_format). The optimizer takes torch's fused kernel where
-# the installed torch has one (FusedOptimWrapperConstructor; `fused=False` for the loop).
+# Pinned as recorded: bf16 autocast (fp32 parity: docs/benchmarks.md), channels-last;
+# the fused optimizer kernel where torch has one.
 optim_wrapper = dict(type='CPUAwareAmpOptimWrapper')
 model = dict(memory_format='channels_last')

@@ -18,8 +18,5 @@ val_dataloader = dict(
     dataset=dict(pipeline=_base_.test_pipeline[:1] + [half_res] + _base_.test_pipeline[1:]))
 test_dataloader = val_dataloader
 
-# How the recorded runs of this protocol train (pinned here, not left to defaults):
-# fp32 (`--amp` trains in bf16 on CPU);
-# channels-last memory (model.memory_format). The optimizer takes torch's fused kernel where
-# the installed torch has one (FusedOptimWrapperConstructor; `fused=False` for the loop).
+# Pinned as recorded: fp32 (--amp: bf16), channels-last; fused optimizer where torch has one.
 optim_wrapper = dict(type='OptimWrapper')

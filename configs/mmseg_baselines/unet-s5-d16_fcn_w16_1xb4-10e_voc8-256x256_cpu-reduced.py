@@ -12,9 +12,6 @@ model = dict(
     auxiliary_head=dict(in_channels=32, channels=16))
 train_cfg = dict(max_epochs=10)
 
-# How the recorded runs of this protocol train (pinned here, not left to defaults):
-# bf16 autocast on CPU (fp16 with a loss scaler on a GPU), losses and metrics in fp32;
-# accuracy parity with fp32 over 3 seeds: docs/benchmarks.md.
-# MMSeg's model as it ships (NCHW memory). The optimizer takes torch's fused kernel where
-# the installed torch has one (FusedOptimWrapperConstructor; `fused=False` for the loop).
+# Pinned as recorded: bf16 autocast (fp32 parity: docs/benchmarks.md), NCHW as MMSeg ships it;
+# the fused optimizer kernel where torch has one.
 optim_wrapper = dict(type='CPUAwareAmpOptimWrapper')
