@@ -1,3 +1,4 @@
+_base_ = ['./epoch_hooks.py']
 # Study 002 §5.2: Adam (lr 1e-3); ReduceLROnPlateau (factor 0.5, patience 2, min lr 1e-6);
 # early stopping with patience 20 (schedule_adam-plateau-valloss_100e.py, with the monitor).
 # The study (Keras) monitors val_loss. MMSeg's validation computes metrics only, so the study's
@@ -26,13 +27,3 @@ param_scheduler = [
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='QuietLoggerHook', interval=10, log_metric_by_epoch=True),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=1,
-                    save_last=True, save_best='mIoU', rule='greater'),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
-log_processor = dict(type='SummaryLogProcessor', by_epoch=True)

@@ -1,3 +1,4 @@
+_base_ = ['./epoch_hooks.py']
 # Study 000 §4.3: AdamW (lr 2e-4, weight decay 1e-4), constant learning rate, 30 epochs,
 # validation after every epoch (§4.5). Batch size 4 and seed 42 are set by the study configs
 # and default_runtime.py. AMP: not declared (the recorded runs are fp32); `--amp` to
@@ -11,12 +12,3 @@ param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=30, val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='QuietLoggerHook', interval=10, log_metric_by_epoch=True),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=1,
-                    save_last=True, save_best='mIoU', rule='greater'),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
-log_processor = dict(type='SummaryLogProcessor', by_epoch=True)

@@ -1,3 +1,4 @@
+_base_ = ['./epoch_hooks.py']
 # Study 004 §III.E: AdamW (lr 1e-4, weight decay 1e-4, betas (0.9, 0.999)), StepLR with step
 # size 20 epochs and gamma 0.5, 20 epochs, gradient clipping at max norm 1.0. As stated, the
 # step at epoch 20 falls after the last epoch, so the LR is constant in practice; we keep the
@@ -13,13 +14,3 @@ param_scheduler = [dict(type='StepLR', step_size=20, gamma=0.5, by_epoch=True)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-# Epoch-based loop: log and checkpoint by epoch; the last checkpoint is the reported one.
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='QuietLoggerHook', interval=10, log_metric_by_epoch=True),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=1,
-                    save_last=True, save_best='mIoU', rule='greater'),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
-log_processor = dict(type='SummaryLogProcessor', by_epoch=True)

@@ -1,3 +1,4 @@
+_base_ = ['./iter_hooks.py']
 # AdamW at a constant learning rate, iteration-based (quick runs, CPU budgets).
 optimizer = dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=1e-4)
 # FusedOptimWrapperConstructor: torch's fused kernel for the update where it has one
@@ -8,12 +9,3 @@ param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=2000, val_interval=500)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='QuietLoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=1000,
-                    max_keep_ckpts=2, save_last=True, save_best='mIoU', rule='greater'),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
-log_processor = dict(type='SummaryLogProcessor', by_epoch=False)

@@ -1,3 +1,4 @@
+_base_ = ['./iter_hooks.py']
 # Study 003 (FCN): the study states no optimiser or schedule; we use mmseg's standard FCN
 # recipe (configs/_base_/schedules/schedule_20k.py): SGD lr 0.01, momentum 0.9, weight decay
 # 5e-4, poly decay (power 0.9, eta_min 1e-4), 20k iterations, validation every 2k.
@@ -12,12 +13,3 @@ param_scheduler = [
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=20000, val_interval=2000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='QuietLoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=1000,
-                    max_keep_ckpts=2, save_last=True, save_best='mIoU', rule='greater'),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
-log_processor = dict(type='SummaryLogProcessor', by_epoch=False)
