@@ -17,7 +17,8 @@ from .significance import pair_scores, paired_tests
 
 __all__ = [
     'Arm', 'arms_in_root', 'check_comparable', 'is_arm_folder', 'load_arm', 'summarize',
-    'comparison_rows', 'arm_convergence', 'convergence_table', 'band', 'run_series', 'read_curves', 'series', 'confusion_matrix',
+    'comparison_rows', 'arm_convergence', 'convergence_table', 'band', 'run_series',
+    'read_curves', 'series', 'confusion_matrix',
     'iter_samples', 'load_eval_dataset', 'RunResults', 'evaluation_history', 'load_run',
     'per_image_scores', 'SeedJob', 'plan', 'run_grid', 'compare_to_baseline', 'describe',
     'holm', 'paired_seed_test', 'pair_scores', 'paired_tests'

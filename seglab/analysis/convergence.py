@@ -5,17 +5,16 @@ validation metric moves by less than a threshold (1 point by default). "Moves" i
 (max - min) of the seed-mean curve over the evaluations from the last one at or before 80 % of
 training to the final one, so a curve still climbing and one swinging both count.
 """
-from typing import Dict
+from typing import Dict, Sequence, Tuple
 
 from .curve_bands import arm_run_dirs, band, run_series
 
 
-def arm_convergence(arm_dir: str, key: str = 'mIoU', last_fraction: float = 0.2,
-                threshold: float = 1.0) -> Dict:
+def curves_convergence(curves: Sequence[Sequence[Tuple[float, float]]], key: str = 'mIoU',
+                       last_fraction: float = 0.2, threshold: float = 1.0) -> Dict:
     """``dict(window=(x_start, x_end), mean_start, mean_end, delta, range, flat, n_seeds)``
-    of the seed-mean validation ``key`` on the iteration axis; ``flat`` is None when the
-    arm has fewer than two evaluations."""
-    curves = [run_series(d, key, 'iter') for d in arm_run_dirs(arm_dir)]
+    of the seed mean of ``curves`` (one ``[(iteration, value)]`` per seed); ``flat`` is None
+    when there are fewer than two evaluations."""
     xs, mean, _, _, n = band(curves)
     result = dict(key=key, n_seeds=n, threshold=threshold, last_fraction=last_fraction)
     if len(xs) < 2:
@@ -29,9 +28,18 @@ def arm_convergence(arm_dir: str, key: str = 'mIoU', last_fraction: float = 0.2,
                 delta=mean[-1] - mean[start], range=moved, flat=moved < threshold)
 
 
-def convergence_table(arms: Dict[str, str], key: str = 'mIoU', **kwargs) -> Dict[str, Dict]:
-    """``{arm name: arm_convergence(...)}`` for ``{arm name: arm folder}``."""
-    return {name: arm_convergence(path, key, **kwargs) for name, path in arms.items()}
+def arm_convergence(arm_dir: str, key: str = 'mIoU', **kwargs) -> Dict:
+    """:func:`curves_convergence` of the validation ``key`` of an arm folder's finished
+    seeds, read from their logs."""
+    return curves_convergence([run_series(d, key, 'iter') for d in arm_run_dirs(arm_dir)],
+                              key, **kwargs)
+
+
+def convergence_table(arms: Sequence, **kwargs) -> Dict[str, Dict]:
+    """``{arm name: curves_convergence(...)}`` of the validation mIoU of loaded arms
+    (:class:`~seglab.analysis.arms.Arm`; their runs already hold the curves)."""
+    return {arm.name: curves_convergence([r.val_curve for r in arm.runs.values()], 'mIoU',
+                                         **kwargs) for arm in arms}
 
 
 def to_markdown(table: Dict[str, Dict], number: int = 4) -> str:

@@ -1,6 +1,7 @@
 """The convergence criterion against hand-computed seed means."""
 import json
 
+from seglab.analysis.arms import load_arm
 from seglab.analysis.convergence import arm_convergence, convergence_table, to_markdown
 
 
@@ -32,8 +33,8 @@ def test_still_climbing_and_flat_arms(tmp_path):
     _run(tmp_path / 'swing' / 'seed0', [1, 2, 3, 4, 5, 6, 7, 10, 14, 10])
     swing = arm_convergence(str(tmp_path / 'swing'))
     assert swing['delta'] == 0 and swing['range'] == 4 and swing['flat'] is False
-    table = convergence_table({'climbing': str(tmp_path / 'climb'),
-                               'flat': str(tmp_path / 'flat')})
+    table = convergence_table([load_arm(str(tmp_path / 'climb'), 'climbing'),
+                               load_arm(str(tmp_path / 'flat'), 'flat')])
     text = to_markdown(table)
     assert '| climbing | 2 | 80-100 | 8.50 | 11.50 | 3.00 | **still moving** |' in text
     assert '| flat | 2 | 80-100 | 20.20 | 20.40 | 0.20 | flat |' in text

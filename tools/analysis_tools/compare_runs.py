@@ -118,7 +118,7 @@ def main_arms(args, work_dirs, names):
     except ValueError as err:
         raise SystemExit(str(err)) from None
     if args.convergence:
-        summary['convergence'] = convergence_table({a.name: a.path for a in arms})
+        summary['convergence'] = convergence_table(arms)
     markdown = arm_report.to_markdown(summary)
     print(markdown)
     texts = {'md': markdown, 'csv': arm_report.to_csv(summary),

@@ -7,7 +7,8 @@ Every ``SRC/<arm>/seed<S>/`` that the arms x seeds runner finished (it holds
 scores, scalars and log (which starts with the resolved config), so ``compare_runs.py``
 rebuilds the tables from the repository alone. Checkpoints (``*.pth``), ``last_checkpoint``
 (a path on this machine) and copies of what is kept anyway (the console log, mmengine's
-second scalars file, the config dumps) stay behind. A seed already exported is left as it is; unfinished seeds are skipped.
+second scalars file, the config dumps) stay behind. A seed already exported is left as it
+is; unfinished seeds are skipped.
 """
 import argparse
 import fnmatch
@@ -15,8 +16,10 @@ import glob
 import os
 import os.path as osp
 import shutil
+import sys
 
-STATE_FILE = 'ablation_run.json'
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from seglab.analysis.seed_runner import STATE_FILE  # noqa: E402  (the runner's finished mark)
 # fnmatch's * also matches '/': the patterns apply to the path inside the run folder
 LEFT_BEHIND = ('*.pth', '*.tmp', 'last_checkpoint', 'train_output.log', '*.py',
                '*vis_data/2*.json')
