@@ -8,3 +8,5 @@ custom_hooks = [
     dict(h, monitor='mIoU', rule='greater') if h['type'] == 'ResumableEarlyStoppingHook' else h
     for h in _base_.custom_hooks
 ]
+# The recorded single-seed runs of this monitor trained in fp32.
+optim_wrapper = dict(type='OptimWrapper')

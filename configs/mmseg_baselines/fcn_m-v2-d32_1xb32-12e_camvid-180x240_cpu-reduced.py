@@ -14,6 +14,6 @@ val_dataloader = dict(
     dataset=dict(pipeline=_base_.test_pipeline[:1] + [half_res] + _base_.test_pipeline[1:]))
 test_dataloader = val_dataloader
 
-# Pinned as recorded: fp32 (--amp: bf16), NCHW as MMSeg ships it;
+# Pinned as recorded: bf16 autocast (fp32 parity: docs/benchmarks.md), NCHW as MMSeg ships it;
 # the fused optimizer kernel where torch has one.
-optim_wrapper = dict(type='OptimWrapper')
+optim_wrapper = dict(type='CPUAwareAmpOptimWrapper')
