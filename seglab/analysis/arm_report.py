@@ -38,6 +38,14 @@ def _class_keys(summary) -> List[str]:
     return [k for k in summary['metrics'] if k.startswith('IoU.')]
 
 
+def _class_cell(stats: Dict, pair, key: str) -> str:
+    cell = f"{_f(stats['mean'])} ± {_f(stats['std'])}"
+    t = pair['metrics'][key] if pair else None
+    if t and t['n_pairs']:
+        cell += f" ({_f(t['diff_mean'], signed=True)}, {t['verdict']})"
+    return cell
+
+
 def to_markdown(summary: Dict) -> str:
     """Table 1: per-arm mean ± sd [95 % CI]; Table 2: seed-paired differences against the
     baseline with Holm-corrected p and verdict, and the image-level column; Table 3:
@@ -85,9 +93,12 @@ def to_markdown(summary: Dict) -> str:
                              'verdict', 'image-level, pooled over seeds'], pair_body)]
     classes = _class_keys(summary)
     if classes:
-        cls_body = [[k[4:]] + [f"{_f(a['metrics'][k]['mean'])} ± {_f(a['metrics'][k]['std'])}"
-                               for a in arms.values()] for k in classes]
-        parts += ['', 'Table 3. Per-class IoU, mean ± sd over seeds (%).', '',
+        pairs = {p['arm']: p for p in summary['pairs']}
+        cls_body = [[k[4:]] + [_class_cell(a['metrics'][k], pairs.get(name), k)
+                               for name, a in arms.items()] for k in classes]
+        parts += ['', 'Table 3. Per-class IoU, mean ± sd over seeds (%); for the other arms '
+                  f"also the difference to {summary['baseline']} paired by seed and its "
+                  'verdict (Holm across pairs, uncorrected across classes).', '',
                   _md_table(['Class'] + list(arms), cls_body)]
     if summary.get('convergence'):
         parts += ['', convergence.to_markdown(summary['convergence']).rstrip('\n')]

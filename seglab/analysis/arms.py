@@ -117,9 +117,16 @@ def metric_values(arm: Arm, key: str) -> Dict[str, float]:
     return {s: r.summary.get(key, math.nan) for s, r in arm.runs.items()}
 
 
-def metric_keys(arms: Sequence[Arm]) -> List[str]:
+def metric_keys(arms: Sequence[Arm], extra: Sequence[str] = ()) -> List[str]:
+    """The compared keys: those of ``ARM_METRICS`` and ``extra`` (summary keys such as
+    ``mIoU_batch_avg`` or ``mPrecision``) that some run has, then ``IoU.<class>``."""
     runs = [r for a in arms for r in a.runs.values()]
-    keys = [k for k in ARM_METRICS if any(k in r.summary for r in runs)]
+    missing = [k for k in extra if not any(k in r.summary for r in runs)]
+    if missing:
+        have = sorted({k for r in runs for k in r.summary})
+        raise ValueError(f'no run has the metric(s) {missing}; the runs have {have}')
+    keys = [k for k in dict.fromkeys(ARM_METRICS + tuple(extra))
+            if any(k in r.summary for r in runs)]
     classes: List[str] = []
     for r in runs:
         classes += [c for c in r.per_class_iou if c not in classes]
@@ -151,10 +158,12 @@ def image_level_pooled(arm: Arm, base: Arm) -> Optional[Dict[str, float]]:
 
 
 def summarize(arms: Sequence[Arm], baseline: Optional[str] = None,
-              alpha: float = ALPHA, failed: Sequence[str] = ()) -> Dict[str, object]:
+              alpha: float = ALPHA, failed: Sequence[str] = (),
+              extra_metrics: Sequence[str] = ()) -> Dict[str, object]:
     """The ``summary.json`` dict: per-arm statistics and per-pair seed-level tests.
     ``failed``: runs that failed in the invocation that made the summary; with them or with
-    excluded seeds, ``incomplete_runs`` lists what is missing."""
+    excluded seeds, ``incomplete_runs`` lists what is missing. ``extra_metrics``: summary
+    keys compared besides ``ARM_METRICS`` (see ``metric_keys``)."""
     names = [a.name for a in arms]
     if len(set(names)) != len(names):
         raise ValueError(f'two arms have the same name {names}; pass --names')
@@ -164,7 +173,7 @@ def summarize(arms: Sequence[Arm], baseline: Optional[str] = None,
     runs = [r for a in arms for r in a.runs.values()]
     check_comparable(runs)
     selects = {r.select for r in runs}
-    keys = metric_keys(arms)
+    keys = metric_keys(arms, extra_metrics)
     out: Dict[str, object] = dict(
         select=selects.pop() if len(selects) == 1 else sorted(selects), baseline=baseline,
         alpha=alpha, metrics=keys, split=split_label(runs[0]),

@@ -473,3 +473,39 @@ def test_image_level_column_without_common_images_is_a_note(arms_root):
     assert any(n.startswith('focal: no image-level test (') and 'share no image' in n
                for n in summary['notes'])
     assert pair['metrics']['IoU.cat']['correction'].endswith('uncorrected across classes')
+
+
+def test_added_metrics_are_compared_and_unknown_ones_refused(tmp_path, arms_root):
+    root = tmp_path / 'batch'
+    batch_avg = {'a': [20.0, 22.0, 21.0], 'b': [25.0, 26.0, 27.5]}
+    for arm, values in batch_avg.items():
+        for seed, value in enumerate(values):
+            write_run(str(root / arm / f'seed{seed}'),
+                      [(8, dict(mIoU=30.0 + seed, mIoU_batch_avg=value), {'bg': 90.0})])
+    compare = load_tool('compare_runs')
+    summary = compare.main([str(root), '--add-metrics', 'mIoU_batch_avg',
+                            '--out', str(tmp_path / 's')])
+    assert summary['metrics'] == ['mIoU', 'mIoU_batch_avg', 'IoU.bg']
+    pair = summary['pairs'][0]['metrics']['mIoU_batch_avg']
+    diff = np.subtract(batch_avg['b'], batch_avg['a'])
+    assert pair['diff_mean'] == pytest.approx(diff.mean())
+    assert pair['p_value'] == pytest.approx(stats.ttest_rel(batch_avg['b'],
+                                                            batch_avg['a']).pvalue)
+    assert '| b | mIoU_batch_avg | 3 |' in open(tmp_path / 's.md').read()
+    with pytest.raises(SystemExit, match=r"no run has the metric\(s\) \['mPrecision'\]; "
+                                         r"the runs have \['aAcc', 'mAcc', 'mBIoU'"):
+        compare.main([str(arms_root), '--add-metrics', 'mPrecision', '--out',
+                      str(tmp_path / 'x')])
+
+
+def test_per_class_table_shows_the_paired_difference_and_verdict(arms_root, tmp_path):
+    load_tool('compare_runs').main([str(arms_root), '--baseline', 'ce',
+                                    '--out', str(tmp_path / 's')])
+    table3 = open(tmp_path / 's.md').read().split('Table 3.')[1]
+    cat = [line for line in table3.splitlines() if line.startswith('| cat |')][0]
+    cells = [c.strip() for c in cat.strip('|').split('|')]
+    # IoU.cat is mIoU - 5 in every run: its paired difference is mIoU's.
+    ce, focal = np.subtract(MIOU['ce'], 5), np.subtract(MIOU['focal'], 5)
+    assert cells[1] == f'{ce.mean():.2f} ± {np.std(ce, ddof=1):.2f}'
+    assert cells[3] == (f'{focal.mean():.2f} ± {np.std(focal, ddof=1):.2f} '
+                        f'(+{(focal - ce).mean():.2f}, better)')

@@ -61,6 +61,9 @@ def parse_args(argv=None):
                         help='arms: add a table saying whether each arm\'s seed-mean '
                              'validation mIoU moved by less than 1 point over the last fifth '
                              'of training')
+    parser.add_argument('--add-metrics', nargs='+', default=(), metavar='KEY',
+                        help='arms: also compare these summary keys (e.g. mIoU_batch_avg, '
+                             'mPrecision, mRecall) besides aAcc, mIoU, mAcc, mDice, mBIoU')
     parser.add_argument('--alpha', type=float, default=0.05,
                         help='significance level of the verdicts (default 0.05)')
     parser.add_argument('--latex', action='store_true',
@@ -113,7 +116,7 @@ def main_arms(args, work_dirs, names):
     if not arms:
         raise SystemExit('no arm has a finished run: ' + '; '.join(dropped))
     try:
-        summary = summarize(arms, args.baseline, args.alpha, args.failed)
+        summary = summarize(arms, args.baseline, args.alpha, args.failed, args.add_metrics)
         summary['notes'] += dropped
     except ValueError as err:
         raise SystemExit(str(err)) from None
