@@ -32,7 +32,9 @@ Point = Dict[str, object]
 
 def _iters_per_epoch(train: List[dict], val: List[dict]) -> Optional[float]:
     for record in train:
-        if record.get('epoch', 1) > 1 and 'iter' in record:
+        # 'iter' is the in-epoch iteration when the log processor logs by epoch; some loops
+        # log the global one (iter == step), which says nothing about the epoch length.
+        if record.get('epoch', 1) > 1 and 'iter' in record and record['iter'] < record['step']:
             return (record['step'] - record['iter']) / (record['epoch'] - 1)
     for record in val:
         if record['_epoch'] and record['_iter']:

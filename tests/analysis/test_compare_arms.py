@@ -161,6 +161,21 @@ def test_epoch_based_validation_points_land_at_their_iteration(tmp_path):
     assert load_run(run).val_curve == [(5, 10.0), (10, 20.0), (15, 30.0)]
 
 
+def test_epoch_axis_when_train_lines_log_the_global_iteration(tmp_path):
+    from seglab.analysis.curves import read_curves
+    run = write_run(str(tmp_path / 'global'), [(7, dict(mIoU=10.0), {}),
+                                               (14, dict(mIoU=20.0), {})],
+                    by_epoch=True, iters_per_epoch=7, log_every=7)
+    path = osp.join(run, STAMP, SCALARS)
+    lines = [json.loads(line) for line in open(path)]
+    with open(path, 'w') as f:  # as study 002's loops log: epoch 2, iter 14, step 14
+        f.writelines(json.dumps(dict(r, iter=r['step']) if 'loss' in r else r) + '\n'
+                     for r in lines)
+    train, val, _ = read_curves(run)
+    assert [(p['iter'], p['epoch']) for p in train] == [(7, 1), (14, 2)]
+    assert [(p['iter'], p['epoch']) for p in val] == [(7, 1), (14, 2)]
+
+
 def test_epoch_axis_without_metric_history_or_train_epochs(tmp_path):
     from seglab.analysis.curves import read_curves
     evaluations = [(6, dict(mIoU=10.0), {}), (12, dict(mIoU=20.0), {})]
