@@ -56,6 +56,8 @@ RUNS="
 004-focal-only|configs/004_loss-weighting/attention-unet_w16_1xb4-focal-only-20e_camvid-180x240_cpu-reduced.py
 003-cdfl-100-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-cdfl-100-1k_camvid-180x240_cpu-reduced.py
 003-cdfl-1000-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-cdfl-1000-1k_camvid-180x240_cpu-reduced.py
+003-focal-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-focal-1k_camvid-180x240_cpu-reduced.py
+003-lovasz-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-lovasz-1k_camvid-180x240_cpu-reduced.py
 002-mmseg-fcn-mnv2-pretrained|configs/mmseg_baselines/fcn_m-v2-d32_1xb32-12e_camvid-180x240_cpu-reduced.py
 002-mmseg-fcn-mnv2-scratch|configs/mmseg_baselines/fcn_m-v2-d32-scratch_1xb32-12e_camvid-180x240_cpu-reduced.py
 000-mmseg-unet-s5-d16-w16|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-10e_voc8-256x256_cpu-reduced.py
