@@ -1,8 +1,9 @@
 """The study READMEs' result tables rebuild from the committed run files.
 
 A README embeds a table between ``<!-- table: PREFIX.md -->`` and ``<!-- end table -->`` and
-shows, in a code block, the ``compare_runs.py ... --out PREFIX`` command that writes it from
-the per-run files committed under ``projects/<study>/results/``. Here that command runs again
+shows, in a code block, the ``compare_runs.py ... --out PREFIX`` (or
+``logged_scalar_table.py ... --out PREFIX``) command that writes it from the per-run files
+committed under ``projects/<study>/results/``. Here that command runs again
 into a temporary folder: its Markdown must equal both the committed ``PREFIX.md`` and the
 README's copy, so neither can drift from the runs.
 """
@@ -16,19 +17,27 @@ import pytest
 from helpers import REPO, load_tool
 
 MARKER = re.compile(r'<!-- table: (\S+\.md) -->\n(.*?)<!-- end table -->', re.S)
-COMMAND = re.compile(r'python tools/analysis_tools/compare_runs\.py(?:[^\n]*\\\n)*[^\n]*')
+TOOLS = ('compare_runs', 'logged_scalar_table')  # the tools that write README tables
+COMMAND = re.compile(r'python tools/analysis_tools/(?:%s)\.py(?:[^\n]*\\\n)*[^\n]*'
+                     % '|'.join(TOOLS))
 
 
 def _readme_tables():
     for readme in sorted(glob.glob(osp.join(REPO, 'projects', '*', 'README.md'))):
         text = open(readme).read()
-        commands = [shlex.split(c.replace('\\\n', ' '))[2:] for c in COMMAND.findall(text)]
+        commands = [_argv(c) for c in COMMAND.findall(text)]
         for table, body in MARKER.findall(text):
             yield osp.relpath(readme, REPO), table, body, commands
 
 
-def _compare_runs():
-    return load_tool('tools/analysis_tools/compare_runs.py', 'compare_runs')
+def _argv(command):
+    """``[tool name, args...]`` of a shown command."""
+    words = shlex.split(command.replace('\\\n', ' '))
+    return [osp.splitext(osp.basename(words[1]))[0]] + words[2:]
+
+
+def _tool(name):
+    return load_tool(f'tools/analysis_tools/{name}.py', f'readme_{name}')
 
 
 def _command_for(table, commands):
@@ -48,14 +57,14 @@ def test_readme_table_is_what_compare_runs_writes(readme, table, body, commands,
                                                   monkeypatch):
     argv = _command_for(table, commands)
     assert argv is not None, (f'{readme}: no `compare_runs.py ... --out {table[:-3]}` '
-                              'command shown for this table')
+                              '(or logged_scalar_table.py) command shown for this table')
     committed = open(osp.join(REPO, table)).read()
     assert body.strip() == committed.strip(), (
         f'{readme}: the table differs from {table}; paste the file between the markers')
-    argv = list(argv)
+    tool, argv = argv[0], list(argv[1:])
     argv[argv.index('--out') + 1] = str(tmp_path / 'table')
     monkeypatch.chdir(REPO)
-    _compare_runs().main(argv)
+    _tool(tool).main(argv)
     rebuilt = (tmp_path / 'table.md').read_text()
     assert rebuilt == committed, (f'{table} is not what its command writes from the committed '
                                   f'runs; rerun the command shown in {readme}')
@@ -63,9 +72,13 @@ def test_readme_table_is_what_compare_runs_writes(readme, table, body, commands,
 
 def test_marker_and_command_parsing():
     text = ('```bash\npython tools/analysis_tools/compare_runs.py a/b \\\n    --names "x y" '
-            '--out p/t\n```\n<!-- table: p/t.md -->\n| a |\n<!-- end table -->\n')
-    commands = [shlex.split(c.replace('\\\n', ' '))[2:] for c in COMMAND.findall(text)]
-    assert commands == [['a/b', '--names', 'x y', '--out', 'p/t']]
+            '--out p/t\npython tools/analysis_tools/logged_scalar_table.py a/c --key k '
+            '--out p/r\npython tools/analysis_tools/plot_curves.py a/b --out p/u.png\n```\n'
+            '<!-- table: p/t.md -->\n| a |\n<!-- end table -->\n')
+    commands = [_argv(c) for c in COMMAND.findall(text)]
+    assert commands == [['compare_runs', 'a/b', '--names', 'x y', '--out', 'p/t'],
+                        ['logged_scalar_table', 'a/c', '--key', 'k', '--out', 'p/r']]
     assert MARKER.findall(text) == [('p/t.md', '| a |\n')]
     assert _command_for('p/t.md', commands) == commands[0]
+    assert _command_for('p/r.md', commands) == commands[1]
     assert _command_for('p/u.md', commands) is None
