@@ -4,8 +4,9 @@
 #
 #   bash tools/misc/run_reduced_studies.sh [--dry-run] [RUN ...]
 #
-# RUN: a run name from the list below (e.g. 000-mnv2-pretrained), or a study prefix (000,
-# 001, ...); default: every run, in the priority order below, for each of ${SEEDS:-0 1 2}. Each
+# RUN: a run name from the list below (e.g. 001-segnet: that run only), or a prefix of names
+# (000, 001, 003-cdfl, ...: every run it starts); default: every run, in the priority order
+# below, for each of ${SEEDS:-0 1 2}. Each
 # run is an arm ${WORK_ROOT:-work_dirs/studies}/<study>/<run>/seed<S>/; finished seeds are
 # skipped and interrupted ones resumed (the runner's ablation_run.json / checkpoints), so the
 # script can be re-run after a crash. Tables: tools/analysis_tools/compare_runs.py on the arm
@@ -72,11 +73,18 @@ RUNS="
 004-mmseg-unet-s5-d16-w16-focal-dominant|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-focal-dominant-20e_camvid-180x240_cpu-reduced.py
 "
 
+is_run() {  # is $1 the full name of a run in the list?
+    case "$RUNS" in *"
+$1|"*) return 0 ;; esac
+    return 1
+}
+
 selected() {  # is run $1 selected by the command line (no RUN argument: all)?
     [ "${#ARGS[@]}" -eq 0 ] && return 0
     local arg
     for arg in "${ARGS[@]}"; do
-        case "$1" in "$arg"|"$arg"-*) return 0 ;; esac
+        # a full run name selects that run only (001-segnet is not 001-segnet-residual)
+        case "$1" in "$arg") return 0 ;; "$arg"-*) is_run "$arg" || return 0 ;; esac
     done
     return 1
 }
