@@ -320,10 +320,15 @@ def test_schedules_hold_the_papers_hyperparameters(name):
 
 
 def _full_config_of(reduced: str) -> str:
-    """The full-protocol config a reduced one inherits (its single `_base_`)."""
+    """The full-protocol config of a reduced one: its single `_base_`, or, for a reduced config
+    that is a thin diff of a reduced sibling (the loss swapped), the full config its header
+    names ("... protocol of <full config>")."""
     text = open(osp.join(REPO, reduced)).read()
     bases = re.findall(r"_base_ = \[\s*'\./([^']+)'\s*\]", text)
-    assert len(bases) == 1, f'{reduced} must inherit exactly one full config of its folder'
+    assert len(bases) == 1, f'{reduced} must inherit exactly one config of its folder'
+    named = re.search(r'protocol of\s*(?:#\s*)?(\S+\.py)', text)
+    if bases[0].endswith('_cpu-reduced.py') and named:
+        return osp.join(osp.dirname(reduced), named.group(1))
     return osp.join(osp.dirname(reduced), bases[0])
 
 
