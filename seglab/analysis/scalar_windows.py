@@ -11,6 +11,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
+from seglab.evaluation.metric_files import SCALARS
+
 from .curve_bands import arm_run_dirs, run_series
 
 Window = Tuple[float, float]
@@ -39,7 +41,7 @@ def arm_windows(arm_dir: str, key: str, n_windows: int = 4) -> Dict:
     ``key`` (e.g. a CE arm asked for a CDFL ratio)."""
     curves = [c for c in (run_series(d, key, 'iter') for d in arm_run_dirs(arm_dir)) if c]
     if not curves:
-        raise ValueError(f'{arm_dir}: no run logged {key!r} in vis_data/scalars.json')
+        raise ValueError(f'{arm_dir}: no run logged {key!r} in {SCALARS}')
     windows = windows_of(max(x for c in curves for x, _ in c), n_windows)
     per_seed = np.array([window_means(c, windows) for c in curves])
     return dict(key=key, n_seeds=len(curves), windows=windows,

@@ -53,8 +53,8 @@ TABLES = list(_readme_tables())
 
 @pytest.mark.parametrize('readme,table,body,commands', TABLES,
                          ids=[t[1] for t in TABLES] or None)
-def test_readme_table_is_what_compare_runs_writes(readme, table, body, commands, tmp_path,
-                                                  monkeypatch):
+def test_readme_table_is_what_its_command_writes(readme, table, body, commands, tmp_path,
+                                                monkeypatch):
     argv = _command_for(table, commands)
     assert argv is not None, (f'{readme}: no `compare_runs.py ... --out {table[:-3]}` '
                               '(or logged_scalar_table.py) command shown for this table')

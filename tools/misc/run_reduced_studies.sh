@@ -6,8 +6,8 @@
 #
 # RUN: a run name from the list below (e.g. 001-segnet: that run only), or a prefix of names
 # (000, 001, 003-cdfl, ...: every run it starts); default: every run, in the priority order
-# below, for each of ${SEEDS:-0 1 2}. Each
-# run is an arm ${WORK_ROOT:-work_dirs/studies}/<study>/<run>/seed<S>/; finished seeds are
+# below, for each of ${SEEDS:-0 1 2}. Each run is an arm
+# ${WORK_ROOT:-work_dirs/studies}/<study>/<run>/seed<S>/; finished seeds are
 # skipped and interrupted ones resumed (the runner's ablation_run.json / checkpoints), so the
 # script can be re-run after a crash. Tables: tools/analysis_tools/compare_runs.py on the arm
 # folders (each study README shows its command); tools/misc/export_runs.py copies the result
