@@ -28,3 +28,13 @@ def test_a_prefix_selects_every_run_it_starts():
                                      '003-cdfl-1000-mnv2-pretrained']
     assert _selected('003-focal', '003-lovasz') == ['003-focal-mnv2-pretrained',
                                                     '003-lovasz-mnv2-pretrained']
+
+
+def test_export_1_exports_each_seed_into_its_study_folder_after_it_trains():
+    env = dict(os.environ, SEEDS='9', PY='python', EXPORT='1')
+    out = subprocess.run(['bash', SCRIPT, '--dry-run', '001-segnet'], env=env, check=True,
+                         capture_output=True, text=True).stdout.splitlines()
+    assert out[0].startswith('python tools/analysis_tools/ablation.py ')
+    assert out[1] == ('python tools/misc/export_runs.py work_dirs/studies/001 '
+                      'projects/001_segnet-residual/results/runs')
+    assert len(out) == 2

@@ -14,6 +14,10 @@
 # files (no checkpoints) into projects/<study>/results/runs/, and a seed exported there is
 # skipped here (work_dirs stay on the machine that trained; the exported files travel).
 #
+# EXPORT=1: export each seed as soon as it finishes (tools/misc/export_runs.py into the study's
+# projects/<study>_*/results/runs/), so a long session that stops loses at most the run in
+# progress; commit those files as they appear.
+#
 # The configs pin how they train (precision, memory format, fused optimizer): nothing is
 # injected here besides the ImageNet weights of the *pretrained* runs.
 #
@@ -26,6 +30,7 @@ cd "$ROOT"
 PY="${PY:-$ROOT/.venv/bin/python}"
 WORK_ROOT="${WORK_ROOT:-work_dirs/studies}"
 SEEDS="${SEEDS:-0 1 2}"
+EXPORT="${EXPORT:-0}"
 SHARED="${SEGLAB_SHARED:-$(dirname "$ROOT")/shared}"
 MNV2_SRC="${MNV2_SRC:-$SHARED/weights/mobilenet_v2_imagenet.pt}"
 MNV2_CKPT="${MNV2_CKPT:-work_dirs/pretrained/mobilenet_v2_mmseg.pth}"
@@ -113,8 +118,18 @@ for seed in $SEEDS; do
         if [ -n "$exported" ]; then
             echo "== $name seed $seed: exported earlier ($exported), skipped"; continue
         fi
-        if [ "$DRY_RUN" -eq 1 ]; then echo "${cmd[*]}"; continue; fi
+        export_cmd=("$PY" tools/misc/export_runs.py "$WORK_ROOT/${name%%-*}"
+                    "$(ls -d projects/"${name%%-*}"_*/ | head -1)results/runs")
+        if [ "$DRY_RUN" -eq 1 ]; then
+            echo "${cmd[*]}"
+            if [ "$EXPORT" = 1 ]; then echo "${export_cmd[*]}"; fi
+            continue
+        fi
         echo "== $name seed $seed: $config"
-        "${cmd[@]}" || echo "!! $name seed $seed failed (see $WORK_ROOT/${name%%-*}/$name/seed$seed/)"
+        if ! "${cmd[@]}"; then
+            echo "!! $name seed $seed failed (see $WORK_ROOT/${name%%-*}/$name/seed$seed/)"
+        elif [ "$EXPORT" = 1 ]; then
+            mkdir -p "${export_cmd[3]}" && "${export_cmd[@]}"
+        fi
     done
 done
