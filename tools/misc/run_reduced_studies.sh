@@ -51,15 +51,15 @@ RUNS="
 002-valloss-mnv2-scratch|configs/002_transfer/light_m-v2-scratch_1xb32-12e_camvid-180x240_cpu-reduced.py
 001-segnet|configs/001_segnet-residual/segnet_w16_1xb4-bce-30e_camvid-180x240_cpu-reduced.py
 001-segnet-residual|configs/001_segnet-residual/segnet-residual_w16_1xb4-bce-30e_camvid-180x240_cpu-reduced.py
-004-ce-only|configs/004_loss-weighting/attention-unet_w16_1xb4-ce-only-20e_camvid-180x240_cpu-reduced.py
-004-dice-dominant|configs/004_loss-weighting/attention-unet_w16_1xb4-dice-dominant-20e_camvid-180x240_cpu-reduced.py
+004-ce-only|configs/004_loss-weighting/attention-unet_w16_1xb4-ce-only-40e_camvid-180x240_cpu-reduced.py
+004-dice-dominant|configs/004_loss-weighting/attention-unet_w16_1xb4-dice-dominant-40e_camvid-180x240_cpu-reduced.py
 003-ce-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-ce-1k_camvid-180x240_cpu-reduced.py
 003-cdfl-0.01-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-cdfl-0.01-1k_camvid-180x240_cpu-reduced.py
-004-equal|configs/004_loss-weighting/attention-unet_w16_1xb4-equal-20e_camvid-180x240_cpu-reduced.py
-004-dice-only|configs/004_loss-weighting/attention-unet_w16_1xb4-dice-only-20e_camvid-180x240_cpu-reduced.py
-004-focal-dominant|configs/004_loss-weighting/attention-unet_w16_1xb4-focal-dominant-20e_camvid-180x240_cpu-reduced.py
-004-ce-dominant|configs/004_loss-weighting/attention-unet_w16_1xb4-ce-dominant-20e_camvid-180x240_cpu-reduced.py
-004-focal-only|configs/004_loss-weighting/attention-unet_w16_1xb4-focal-only-20e_camvid-180x240_cpu-reduced.py
+004-equal|configs/004_loss-weighting/attention-unet_w16_1xb4-equal-40e_camvid-180x240_cpu-reduced.py
+004-dice-only|configs/004_loss-weighting/attention-unet_w16_1xb4-dice-only-40e_camvid-180x240_cpu-reduced.py
+004-focal-dominant|configs/004_loss-weighting/attention-unet_w16_1xb4-focal-dominant-40e_camvid-180x240_cpu-reduced.py
+004-ce-dominant|configs/004_loss-weighting/attention-unet_w16_1xb4-ce-dominant-40e_camvid-180x240_cpu-reduced.py
+004-focal-only|configs/004_loss-weighting/attention-unet_w16_1xb4-focal-only-40e_camvid-180x240_cpu-reduced.py
 003-cdfl-100-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-cdfl-100-1k_camvid-180x240_cpu-reduced.py
 003-cdfl-1000-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-cdfl-1000-1k_camvid-180x240_cpu-reduced.py
 003-focal-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-focal-1k_camvid-180x240_cpu-reduced.py
@@ -69,13 +69,13 @@ RUNS="
 000-mmseg-unet-s5-d16-w16|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-10e_voc8-256x256_cpu-reduced.py
 001-mmseg-unet-s5-d16-w16|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-30e_camvid-180x240_cpu-reduced.py
 003-mmseg-fcn-mnv2-pretrained|configs/mmseg_baselines/fcn_m-v2-d16_1xb4-ce-1k_camvid-180x240_cpu-reduced.py
-004-mmseg-unet-s5-d16-w16-equal|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-equal-20e_camvid-180x240_cpu-reduced.py
-004-mmseg-unet-s5-d16-w16-ce-only|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-ce-only-20e_camvid-180x240_cpu-reduced.py
-004-mmseg-unet-s5-d16-w16-ce-dominant|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-ce-dominant-20e_camvid-180x240_cpu-reduced.py
-004-mmseg-unet-s5-d16-w16-dice-only|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-dice-only-20e_camvid-180x240_cpu-reduced.py
-004-mmseg-unet-s5-d16-w16-dice-dominant|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-dice-dominant-20e_camvid-180x240_cpu-reduced.py
-004-mmseg-unet-s5-d16-w16-focal-only|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-focal-only-20e_camvid-180x240_cpu-reduced.py
-004-mmseg-unet-s5-d16-w16-focal-dominant|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-focal-dominant-20e_camvid-180x240_cpu-reduced.py
+004-mmseg-unet-s5-d16-w16-equal|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-equal-40e_camvid-180x240_cpu-reduced.py
+004-mmseg-unet-s5-d16-w16-ce-only|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-ce-only-40e_camvid-180x240_cpu-reduced.py
+004-mmseg-unet-s5-d16-w16-ce-dominant|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-ce-dominant-40e_camvid-180x240_cpu-reduced.py
+004-mmseg-unet-s5-d16-w16-dice-only|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-dice-only-40e_camvid-180x240_cpu-reduced.py
+004-mmseg-unet-s5-d16-w16-dice-dominant|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-dice-dominant-40e_camvid-180x240_cpu-reduced.py
+004-mmseg-unet-s5-d16-w16-focal-only|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-focal-only-40e_camvid-180x240_cpu-reduced.py
+004-mmseg-unet-s5-d16-w16-focal-dominant|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-focal-dominant-40e_camvid-180x240_cpu-reduced.py
 "
 
 is_run() {  # is $1 the full name of a run in the list?
