@@ -2,8 +2,9 @@
 # configs/004_loss-weighting/attention-unet_w16_1xb4-equal-40e_camvid-180x240_cpu-reduced.py: width
 # 16 (base_channels 16, the reduced Attention U-Net's), CamVid at half resolution (180x240;
 # metrics on the 360x480 labels), 40 epochs validated every second one, bf16 autocast, and the
-# full protocol's loss, class weights, augmentation, AdamW, StepLR, batch 4, grad clip and seed. 180 is not a multiple of 16: inputs
-# are padded to 192x240 and the prediction cropped back.
+# full protocol's loss, class weights, augmentation, AdamW, StepLR, batch 4, grad clip and
+# seed. 180 is not a multiple of 16: inputs are padded to 192x240 and the prediction cropped
+# back.
 _base_ = ['./unet-s5-d16_fcn_1xb4-equal-20e_camvid-360x480.py']
 compared_with = ('configs/004_loss-weighting/'
                  'attention-unet_w16_1xb4-equal-40e_camvid-180x240_cpu-reduced.py')
