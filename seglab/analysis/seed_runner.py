@@ -17,7 +17,10 @@ States, decided from the work dir:
 * ``resumed``: a ``last_checkpoint`` pointer exists: ``--resume`` continues from it, and
   seglab's exact resume reaches the same weights and metrics as an uninterrupted run. The
   settings a run started with are kept in ``ablation_pending.json`` and must match too;
-* ``done``: trained from scratch.
+* ``done``: trained from scratch;
+* ``busy``: another runner holds the folder's lock (:mod:`.run_lock`) and trains it now; the
+  job is left to it and the grid goes on, so two runners started on one queue share it
+  instead of training one seed twice into the same folder.
 
 Final metrics: mmengine's train loops validate after the last iteration/epoch whenever a
 validation loop is configured, so the last validation is the final checkpoint's; a config
@@ -36,6 +39,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence
 
+from . import run_lock
 from .run_results import load_run
 
 STATE_FILE = 'ablation_run.json'
@@ -177,47 +181,70 @@ def run_grid(jobs: Sequence[SeedJob], repo: str, amp: bool = False, dry_run: boo
             echo('  ' + shlex.join(argv))
             records.append(dict(arm=job.arm, seed=job.seed, status='dry-run'))
             continue
-        record = dict(arm=job.arm, seed=job.seed, status=state, wall_s=0.0)
-        if state != 'skipped':
-            t0 = time.time()
-            os.makedirs(job.work_dir, exist_ok=True)
-            with open(osp.join(job.work_dir, PENDING_FILE), 'w') as f:
-                json.dump(job.identity(amp), f, indent=2)
-            code = _run_logged(argv, job.work_dir)
-            if code == 0:
-                code = _evaluate_if_needed(job, repo, amp)
-            record['wall_s'] = time.time() - t0
-            walls.append(record['wall_s'])
-            if code != 0:
-                record['status'] = 'failed'
-                echo(f'{tag}: FAILED (exit {code}) after {record["wall_s"]:.1f} s; see '
-                     f'{osp.join(job.work_dir, LOG_FILE)}')
-                records.append(record)
+        if state == 'skipped':
+            record = _read_back(job, dict(arm=job.arm, seed=job.seed, status=state), tag, echo)
+        else:
+            lock, holder = run_lock.acquire(job.work_dir)
+            if lock is None:
+                echo(f'{tag}: being trained by another runner ({holder}); left to it')
+                records.append(dict(arm=job.arm, seed=job.seed, status='busy'))
                 continue
-            record['status'] = 'done' if state == 'new' else 'resumed'
-        try:
-            run = load_run(job.work_dir)
-        except FileNotFoundError as err:
-            record['status'] = 'failed'
-            echo(f'{tag}: FAILED: {err}')
-            records.append(record)
-            continue
-        record.update(mIoU=run.summary.get('mIoU'), step=run.step)
-        if state != 'skipped':
-            with open(osp.join(job.work_dir, STATE_FILE), 'w') as f:
-                json.dump(dict(job.identity(amp), wall_s=record['wall_s'],
-                               mIoU=record['mIoU'], step=run.step, arm=job.arm), f, indent=2)
-            os.remove(osp.join(job.work_dir, PENDING_FILE))
-        miou = 'n/a' if record['mIoU'] is None else f'{record["mIoU"]:.2f}'
-        echo(f'{tag}: {record["status"]}' + (f' in {record["wall_s"]:.1f} s'
-                                             if state != 'skipped' else ' (finished earlier)')
-             + f', final mIoU {miou} at iteration {run.step}')
+            try:
+                record = _train(job, repo, amp, tag, echo)
+            finally:
+                run_lock.release(lock)
+            if record['status'] in ('done', 'resumed'):
+                walls.append(record['wall_s'])
         records.append(record)
+        if record['status'] == 'failed':
+            continue
+        miou = 'n/a' if record['mIoU'] is None else f'{record["mIoU"]:.2f}'
+        echo(f'{tag}: {record["status"]}'
+             + (' (finished earlier)' if record['status'] == 'skipped'
+                else f' in {record["wall_s"]:.1f} s')
+             + f', final mIoU {miou} at iteration {record["step"]}')
         remaining = sum(state_of(j, amp) != 'skipped' for j in jobs[index:])
         eta = (f'ETA {sum(walls) / len(walls) * remaining:.0f} s' if walls and remaining
                else 'ETA 0 s' if not remaining else 'ETA unknown')
         echo(f'progress: {index}/{len(jobs)} runs, elapsed {time.time() - start:.0f} s, {eta}')
     return records
+
+
+def _train(job: SeedJob, repo: str, amp: bool, tag: str, echo: Callable[[str], None]) -> dict:
+    """Train (or resume) one job under its lock and write its finished marker."""
+    state = state_of(job, amp)  # a runner that held the lock may have finished it meanwhile
+    record = dict(arm=job.arm, seed=job.seed, status=state, wall_s=0.0)
+    if state == 'skipped':
+        return _read_back(job, record, tag, echo)
+    t0 = time.time()
+    with open(osp.join(job.work_dir, PENDING_FILE), 'w') as f:
+        json.dump(job.identity(amp), f, indent=2)
+    code = _run_logged(train_argv(job, repo, resume=state == 'resumed', amp=amp), job.work_dir)
+    if code == 0:
+        code = _evaluate_if_needed(job, repo, amp)
+    record['wall_s'] = time.time() - t0
+    if code != 0:
+        echo(f'{tag}: FAILED (exit {code}) after {record["wall_s"]:.1f} s; see '
+             f'{osp.join(job.work_dir, LOG_FILE)}')
+        return dict(record, status='failed')
+    record = _read_back(job, dict(record, status='done' if state == 'new' else 'resumed'),
+                        tag, echo)
+    if record['status'] != 'failed':
+        with open(osp.join(job.work_dir, STATE_FILE), 'w') as f:
+            json.dump(dict(job.identity(amp), wall_s=record['wall_s'], mIoU=record['mIoU'],
+                           step=record['step'], arm=job.arm), f, indent=2)
+        os.remove(osp.join(job.work_dir, PENDING_FILE))
+    return record
+
+
+def _read_back(job: SeedJob, record: dict, tag: str, echo: Callable[[str], None]) -> dict:
+    """``record`` with the run's final mIoU and step, or marked failed if it has none."""
+    try:
+        run = load_run(job.work_dir)
+    except FileNotFoundError as err:
+        echo(f'{tag}: FAILED: {err}')
+        return dict(record, status='failed')
+    return dict(record, mIoU=run.summary.get('mIoU'), step=run.step)
 
 
 def _evaluate_if_needed(job: SeedJob, repo: str, amp: bool = False) -> int:

@@ -319,6 +319,33 @@ def test_runner_skips_finished_and_resumes_killed_runs(tmp_path, monkeypatch, ca
     assert sys.executable in dry[1]
 
 
+def test_runner_leaves_a_seed_another_runner_trains_to_it(tmp_path):
+    import subprocess
+    from seglab.analysis.seed_runner import plan, run_grid
+    repo = tmp_path / 'repo'
+    (repo / 'tools').mkdir(parents=True)
+    (repo / 'tools' / 'train.py').write_text(FAKE_TRAIN)
+    jobs = plan(['configs/x/a.py'], [1, 2], str(tmp_path / 'root'), ['train_cfg.max_iters=4'])
+    other = subprocess.Popen(
+        [sys.executable, '-c', 'import sys, time; from seglab.analysis import run_lock; '
+         'h, _ = run_lock.acquire(sys.argv[1]); print(h is not None, flush=True); '
+         'time.sleep(60)', jobs[0].work_dir], stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline().strip() == 'True'
+        lines = []
+        records = run_grid(jobs, str(repo), echo=lines.append)
+        assert [r['status'] for r in records] == ['busy', 'done']
+        assert lines[0].startswith('[1/2] a seed1: being trained by another runner ({"pid": '
+                                   f'{other.pid}, ')
+        assert lines[0].endswith("a/seed1/ablation.lock); left to it")
+        assert not osp.exists(osp.join(jobs[0].work_dir, 'calls.txt'))  # nothing trained there
+    finally:
+        other.kill()
+        other.wait()
+    records = run_grid(jobs, str(repo), echo=[].append)
+    assert [r['status'] for r in records] == ['done', 'skipped']
+
+
 def test_image_set_fingerprint_ignores_the_mount_and_tells_splits_apart():
     from seglab.evaluation.metrics.detailed_iou_metric import image_set_fingerprint
     names = [f'JPEGImages/{i:04d}.jpg' for i in range(5)]

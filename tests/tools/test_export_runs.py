@@ -18,6 +18,7 @@ def test_export_copies_results_and_leaves_checkpoints(tmp_path, capsys):
             '20260101_000000/detailed_metrics.json', '20260101_000000/per_image.jsonl',
             '20260101_000000/vis_data/scalars.json']
     dropped = ['cfg.py', 'epoch_10.pth', 'best_mIoU_epoch_3.pth', 'last_checkpoint', 'train_output.log',
+               'ablation.lock',
                '20260101_000000/vis_data/20260101_000000.json',
                '20260101_000000/vis_data/config.py', '.epoch_11.pth.tmp']
     for rel in kept + dropped:

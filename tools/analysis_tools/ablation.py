@@ -105,6 +105,7 @@ def main_seeds(args):
     if args.dry_run:
         return records
     failed = [r for r in records if r['status'] == 'failed']
+    busy = [r for r in records if r['status'] == 'busy']
     arms = list(dict.fromkeys(j.arm for j in jobs))
     table = [osp.join(root, a) for a in arms] + ['--select', args.select,
                                                   '--out', args.out or osp.join(root, 'summary')]
@@ -112,12 +113,15 @@ def main_seeds(args):
         table += ['--baseline', args.baseline]
     if args.latex:
         table += ['--latex']
-    if failed:
-        table += ['--failed'] + [f"{r['arm']}/seed{r['seed']}" for r in failed]
+    if failed or busy:
+        table += ['--failed'] + [f"{r['arm']}/seed{r['seed']}" for r in failed + busy]
     load_compare_runs().main(table)
-    if failed:
-        raise SystemExit(f'{len(failed)} run(s) failed: '
-                         + ', '.join(f"{r['arm']} seed{r['seed']}" for r in failed))
+    problems = [f'{len(rs)} run(s) {what}: ' + ', '.join(f"{r['arm']} seed{r['seed']}" for r in rs)
+                for rs, what in ((failed, 'failed'),
+                                 (busy, 'still training under another runner (rerun this '
+                                        'command after it to tabulate them)')) if rs]
+    if problems:
+        raise SystemExit('; '.join(problems))
     return records
 
 

@@ -21,7 +21,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from seglab.analysis.seed_runner import STATE_FILE  # noqa: E402  (the runner's finished mark)
 # fnmatch's * also matches '/': the patterns apply to the path inside the run folder
-LEFT_BEHIND = ('*.pth', '*.tmp', 'last_checkpoint', 'train_output.log', '*.py',
+LEFT_BEHIND = ('*.pth', '*.tmp', 'last_checkpoint', 'train_output.log', '*.py', 'ablation.lock',
                '*vis_data/2*.json')
 
 
