@@ -40,7 +40,8 @@ if [ "${1:-}" = "--dry-run" ]; then DRY_RUN=1; shift; fi
 # name | config (priority order). Runs named *pretrained* start from the ImageNet
 # MobileNetV2 of ../shared/weights (converted once, below). 002-voc8-*: the multi-task model vs
 # mask only (§6, on the VOC-8 subset); 002-valloss-*: §5 with the study's val_loss monitor
-# (the *_miou-monitor.py variants of the first recorded runs are not in this list).
+# (the *_miou-monitor.py variants of the first recorded runs are not in this list); 002-24e-*:
+# the same pairs lengthened to 24 epochs (their 12-epoch curves had not flattened).
 RUNS="
 000-mnv2-pretrained|configs/000_voc8-unet/unet_m-v2_1xb4-10e_voc8-256x256_cpu-reduced.py
 000-mnv2-scratch|configs/000_voc8-unet/unet_m-v2-scratch_1xb4-10e_voc8-256x256_cpu-reduced.py
@@ -49,6 +50,10 @@ RUNS="
 002-voc8-multitask-pretrained|configs/002_transfer/multitask_m-v2_1xb32-12e_voc8-256x256_cpu-reduced.py
 002-valloss-mnv2-pretrained|configs/002_transfer/light_m-v2_1xb32-12e_camvid-180x240_cpu-reduced.py
 002-valloss-mnv2-scratch|configs/002_transfer/light_m-v2-scratch_1xb32-12e_camvid-180x240_cpu-reduced.py
+002-24e-valloss-mnv2-pretrained|configs/002_transfer/light_m-v2_1xb32-24e_camvid-180x240_cpu-reduced.py
+002-24e-valloss-mnv2-scratch|configs/002_transfer/light_m-v2-scratch_1xb32-24e_camvid-180x240_cpu-reduced.py
+002-24e-voc8-mask-only-pretrained|configs/002_transfer/light_m-v2_1xb32-24e_voc8-256x256_cpu-reduced.py
+002-24e-voc8-multitask-pretrained|configs/002_transfer/multitask_m-v2_1xb32-24e_voc8-256x256_cpu-reduced.py
 001-segnet|configs/001_segnet-residual/segnet_w16_1xb4-bce-30e_camvid-180x240_cpu-reduced.py
 001-segnet-residual|configs/001_segnet-residual/segnet-residual_w16_1xb4-bce-30e_camvid-180x240_cpu-reduced.py
 004-ce-only|configs/004_loss-weighting/attention-unet_w16_1xb4-ce-only-40e_camvid-180x240_cpu-reduced.py
@@ -66,6 +71,8 @@ RUNS="
 003-lovasz-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-lovasz-1k_camvid-180x240_cpu-reduced.py
 002-mmseg-fcn-mnv2-pretrained|configs/mmseg_baselines/fcn_m-v2-d32_1xb32-12e_camvid-180x240_cpu-reduced.py
 002-mmseg-fcn-mnv2-scratch|configs/mmseg_baselines/fcn_m-v2-d32-scratch_1xb32-12e_camvid-180x240_cpu-reduced.py
+002-24e-mmseg-fcn-mnv2-pretrained|configs/mmseg_baselines/fcn_m-v2-d32_1xb32-24e_camvid-180x240_cpu-reduced.py
+002-24e-mmseg-fcn-mnv2-scratch|configs/mmseg_baselines/fcn_m-v2-d32-scratch_1xb32-24e_camvid-180x240_cpu-reduced.py
 000-mmseg-unet-s5-d16-w16|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-10e_voc8-256x256_cpu-reduced.py
 001-mmseg-unet-s5-d16-w16|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-30e_camvid-180x240_cpu-reduced.py
 003-mmseg-fcn-mnv2-pretrained|configs/mmseg_baselines/fcn_m-v2-d16_1xb4-ce-1k_camvid-180x240_cpu-reduced.py
