@@ -20,10 +20,12 @@ REDUCED_STUDIES = sorted(
     osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', '0*', '*_cpu-reduced.py')))
 # Reduced protocols without an MMSeg baseline of their own: study 000's MobileNetV2 arms (same
 # data, loss and schedule as the plain U-Net, whose UNet-S5-D16 baseline they share), and study
-# 002's VOC-8 and multi-task protocols (no MMSeg baseline yet).
+# 002's VOC-8 and multi-task protocols, 12 and 24 epochs (no MMSeg baseline yet).
 WITHOUT_BASELINE = ('configs/000_voc8-unet/unet_m-v2',
                     'configs/002_transfer/light_m-v2_1xb32-12e_voc8-256x256_cpu-reduced.py',
-                    'configs/002_transfer/multitask_m-v2_1xb32-12e_voc8-256x256_cpu-reduced.py')
+                    'configs/002_transfer/multitask_m-v2_1xb32-12e_voc8-256x256_cpu-reduced.py',
+                    'configs/002_transfer/light_m-v2_1xb32-24e_voc8-256x256_cpu-reduced.py',
+                    'configs/002_transfer/multitask_m-v2_1xb32-24e_voc8-256x256_cpu-reduced.py')
 
 
 def _load(path):
