@@ -175,10 +175,9 @@ def run_grid(jobs: Sequence[SeedJob], repo: str, amp: bool = False, dry_run: boo
     for index, job in enumerate(jobs, 1):
         tag = f'[{index}/{len(jobs)}] {job.arm} seed{job.seed}'
         state = state_of(job, amp)
-        argv = train_argv(job, repo, resume=state == 'resumed', amp=amp)
         if dry_run:
             echo(f'{tag}: {"finished, would skip" if state == "skipped" else state}')
-            echo('  ' + shlex.join(argv))
+            echo('  ' + shlex.join(train_argv(job, repo, resume=state == 'resumed', amp=amp)))
             records.append(dict(arm=job.arm, seed=job.seed, status='dry-run'))
             continue
         if state == 'skipped':
