@@ -70,6 +70,8 @@ RUNS="
 004-60e-dice-dominant|configs/004_loss-weighting/attention-unet_w16_1xb4-dice-dominant-60e_camvid-180x240_cpu-reduced.py
 004-60e-focal-dominant|configs/004_loss-weighting/attention-unet_w16_1xb4-focal-dominant-60e_camvid-180x240_cpu-reduced.py
 004-60e-dice-only|configs/004_loss-weighting/attention-unet_w16_1xb4-dice-only-60e_camvid-180x240_cpu-reduced.py
+004-60e-ce-dominant|configs/004_loss-weighting/attention-unet_w16_1xb4-ce-dominant-60e_camvid-180x240_cpu-reduced.py
+004-60e-focal-only|configs/004_loss-weighting/attention-unet_w16_1xb4-focal-only-60e_camvid-180x240_cpu-reduced.py
 003-cdfl-100-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-cdfl-100-1k_camvid-180x240_cpu-reduced.py
 003-cdfl-1000-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-cdfl-1000-1k_camvid-180x240_cpu-reduced.py
 003-focal-mnv2-pretrained|configs/003_cdfl/fcn_m-v2-d16-dropout_1xb4-focal-1k_camvid-180x240_cpu-reduced.py
@@ -93,6 +95,8 @@ RUNS="
 004-60e-mmseg-unet-s5-d16-w16-ce-only|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-ce-only-60e_camvid-180x240_cpu-reduced.py
 004-60e-mmseg-unet-s5-d16-w16-focal-dominant|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-focal-dominant-60e_camvid-180x240_cpu-reduced.py
 004-60e-mmseg-unet-s5-d16-w16-dice-only|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-dice-only-60e_camvid-180x240_cpu-reduced.py
+004-60e-mmseg-unet-s5-d16-w16-ce-dominant|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-ce-dominant-60e_camvid-180x240_cpu-reduced.py
+004-60e-mmseg-unet-s5-d16-w16-focal-only|configs/mmseg_baselines/unet-s5-d16_fcn_w16_1xb4-focal-only-60e_camvid-180x240_cpu-reduced.py
 "
 
 is_run() {  # is $1 the full name of a run in the list?
